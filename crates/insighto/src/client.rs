@@ -1,0 +1,389 @@
+//! The hand-written client: configuration, the key, retries, and typed results.
+
+use std::{
+    sync::{Arc, OnceLock},
+    time::{Duration, Instant},
+};
+
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{HeaderValue, USER_AGENT};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::{
+    ApiKey, ConfigError, Error, RetryPolicy, generated,
+    types::{UserProfile, UserProfileResponse, UserProfileUpdate},
+};
+
+/// Where the real service lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.insighto.ai";
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("insighto-rust/", env!("CARGO_PKG_VERSION"));
+/// Default time to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time for a whole attempt (connect, send, receive the body).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Environment variable holding the API key.
+pub const ENV_API_KEY: &str = "INSIGHTO_API_KEY";
+/// Environment variable holding the base URL.
+pub const ENV_BASE_URL: &str = "INSIGHTO_BASE_URL";
+
+/// State the generated client carries for the hooks: the key and per-request settings.
+#[doc(hidden)]
+#[derive(Debug, Clone)]
+pub struct ClientState {
+    key: ApiKey,
+    retry: RetryPolicy,
+    timeout: Option<Duration>,
+    user_agent: HeaderValue,
+}
+
+/// A client for the Insighto user-profile API.
+///
+/// The key is set once and added to every request as the `api_key` query parameter.
+/// Cloning is cheap and shares the connection pool.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// use insighto::{Client, Patch, types::UserProfileUpdate};
+///
+/// let client = Client::from_env()?; // INSIGHTO_API_KEY, optional INSIGHTO_BASE_URL
+/// let me = client.get_profile().await?;
+/// println!("{:?} {:?}", me.first_name, me.email);
+///
+/// let updated = client
+///     .update_my_profile(&UserProfileUpdate {
+///         first_name: Some(Patch::set("Ada")),
+///         phone: Some(Patch::Clear),
+///         ..Default::default()
+///     })
+///     .await?;
+/// assert_eq!(updated.first_name.as_deref(), Some("Ada"));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    generated: generated::Client,
+    /// The caller's own user id, learnt on first need (a key belongs to one user).
+    own_id: Arc<OnceLock<Uuid>>,
+}
+
+impl Client {
+    /// A client for the real service with the default settings.
+    pub fn new(api_key: impl AsRef<str>) -> Result<Self, ConfigError> {
+        Self::builder(api_key).build()
+    }
+
+    /// A client configured from `INSIGHTO_API_KEY` and, if set, `INSIGHTO_BASE_URL`.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let key = env_var(ENV_API_KEY)?.ok_or(ConfigError::MissingApiKey)?;
+        let mut builder = Self::builder(key);
+        if let Some(url) = env_var(ENV_BASE_URL)? {
+            builder = builder.base_url(url);
+        }
+        builder.build()
+    }
+
+    /// Starts configuring a client.
+    pub fn builder(api_key: impl AsRef<str>) -> ClientBuilder {
+        ClientBuilder::new(ApiKey::new(api_key))
+    }
+
+    /// The base URL requests go to, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        self.generated.baseurl()
+    }
+
+    /// Gets the caller's profile (`GET /api/v1/user`).
+    pub async fn get_profile(&self) -> Result<UserProfile, Error> {
+        Ok(self.get_profile_response().await?.data)
+    }
+
+    /// Gets the caller's profile with the whole envelope (`message`, `meta`).
+    pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
+        let result = self.generated.get_user_profile().send().await;
+        let envelope = self.finish(result).await?;
+        let _ = self.own_id.set(envelope.data.id);
+        Ok(envelope)
+    }
+
+    /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
+    ///
+    /// Only the caller's own profile may be updated unless the caller is a superuser.
+    pub async fn update_profile(
+        &self,
+        user_id: Uuid,
+        update: &UserProfileUpdate,
+    ) -> Result<UserProfile, Error> {
+        Ok(self.update_profile_response(user_id, update).await?.data)
+    }
+
+    /// Like [`update_profile`](Self::update_profile), returning the whole envelope.
+    pub async fn update_profile_response(
+        &self,
+        user_id: Uuid,
+        update: &UserProfileUpdate,
+    ) -> Result<UserProfileResponse, Error> {
+        let result = self
+            .generated
+            .update_user_profile()
+            .user_id(user_id)
+            .body(update.clone())
+            .send()
+            .await;
+        self.finish(result).await
+    }
+
+    /// Updates the caller's own profile without knowing its id: the id is read with
+    /// one `GET` the first time and remembered.
+    pub async fn update_my_profile(
+        &self,
+        update: &UserProfileUpdate,
+    ) -> Result<UserProfile, Error> {
+        let id = match self.own_id.get() {
+            Some(id) => *id,
+            None => self.get_profile_response().await?.data.id,
+        };
+        self.update_profile(id, update).await
+    }
+
+    async fn finish<T>(
+        &self,
+        result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
+    ) -> Result<T, Error> {
+        match result {
+            Ok(value) => Ok(value.into_inner()),
+            Err(e) => Err(Error::from_generated(e, &self.generated.inner().key).await),
+        }
+    }
+}
+
+fn env_var(name: &'static str) -> Result<Option<String>, ConfigError> {
+    match std::env::var(name) {
+        Ok(v) if v.is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::NotUnicode(name)),
+    }
+}
+
+/// Configures a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = insighto::Client::builder("in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG")
+///     .base_url("http://127.0.0.1:8000/")
+///     .timeout(Duration::from_secs(5))
+///     .retry(insighto::RetryPolicy::none())
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "http://127.0.0.1:8000");
+/// assert!(!format!("{client:?}").contains("0123456789"));
+/// ```
+#[derive(Debug)]
+#[must_use]
+pub struct ClientBuilder {
+    key: Result<ApiKey, ConfigError>,
+    base_url: String,
+    connect_timeout: Duration,
+    timeout: Option<Duration>,
+    user_agent: String,
+    http: Option<reqwest::Client>,
+    retry: RetryPolicy,
+}
+
+impl ClientBuilder {
+    fn new(key: Result<ApiKey, ConfigError>) -> Self {
+        Self {
+            key,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: Some(DEFAULT_TIMEOUT),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            http: None,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The service's base URL, such as a sandbox's `http://127.0.0.1:8000`.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Time allowed to establish a connection (ignored with [`http_client`](Self::http_client)).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for each attempt, from connecting to the last byte of the body.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// No per-attempt time limit (a caller-provided client's own limits still apply).
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// The `User-Agent` header; defaults to `insighto-rust/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A `reqwest::Client` of the caller's (proxies, TLS roots, pools...).
+    ///
+    /// Beware: a client that follows redirects would send the key (in the URL) to the
+    /// redirect target; the client this crate builds itself never follows redirects.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// The retry policy; [`RetryPolicy::none`] turns retries off.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Validates the settings and builds the client.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let key = self.key?;
+        let base_url = normalize_base_url(&self.base_url)?;
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
+            ConfigError::HttpClient("the user agent is not a valid header value".to_owned())
+        })?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                // The key is in the URL: following a redirect would hand it to the target.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
+        };
+        let state = ClientState {
+            key,
+            retry: self.retry,
+            timeout: self.timeout,
+            user_agent,
+        };
+        Ok(Client {
+            generated: generated::Client::new_with_client(&base_url, http, state),
+            own_id: Arc::new(OnceLock::new()),
+        })
+    }
+}
+
+/// Checks the URL and drops trailing slashes so paths never start with `//`.
+fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("it must not have a query or fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(invalid("it must not carry credentials"));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+impl ClientHooks<ClientState> for generated::Client {
+    /// Adds the key (once), the user agent and the timeout to every request.
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let state = self.inner();
+        request
+            .url_mut()
+            .query_pairs_mut()
+            .append_pair("api_key", state.key.expose());
+        request
+            .headers_mut()
+            .entry(USER_AGENT)
+            .or_insert_with(|| state.user_agent.clone());
+        if let Some(timeout) = state.timeout {
+            request.timeout_mut().get_or_insert(timeout);
+        }
+        Ok(())
+    }
+
+    /// Sends the request, retrying transient failures per the [`RetryPolicy`].
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "insighto.request",
+            operation = info.operation_id,
+            method = %request.method(),
+            // The path only: the query holds the key.
+            path = request.url().path(),
+        );
+        send_with_retries(self.client(), request, self.inner())
+            .instrument(span)
+            .await
+    }
+}
+
+async fn send_with_retries(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    state: &ClientState,
+) -> reqwest::Result<reqwest::Response> {
+    let policy = &state.retry;
+    let mut retry = 0;
+    loop {
+        // A JSON body is buffered, so the request can always be cloned.
+        let Some(attempt) = request.try_clone() else {
+            return http.execute(request).await;
+        };
+        let started = Instant::now();
+        let outcome = http.execute(attempt).await;
+        let latency_ms = started.elapsed().as_millis() as u64;
+        let wait = match &outcome {
+            Ok(response) => {
+                let status = response.status();
+                tracing::debug!(
+                    attempt = retry + 1,
+                    status = status.as_u16(),
+                    latency_ms,
+                    "response"
+                );
+                policy.after_status(retry, status, response.headers())
+            }
+            Err(error) => {
+                let message = state.key.redact(&error.to_string());
+                tracing::debug!(attempt = retry + 1, latency_ms, error = %message, "request failed");
+                policy.after_error(retry, error)
+            }
+        };
+        match wait {
+            Some(wait) => {
+                tracing::debug!(
+                    retry = retry + 1,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying"
+                );
+                drop(outcome);
+                tokio::time::sleep(wait).await;
+                retry += 1;
+            }
+            None => return outcome,
+        }
+    }
+}

@@ -1,0 +1,306 @@
+//! Typed errors. None of them can carry the API key: every string that came from the
+//! server is redacted, and transport errors are stripped of their URL.
+
+use std::time::Duration;
+
+use crate::{ApiKey, types::ValidationError};
+
+/// How many characters of an unexpected body an error keeps.
+const EXCERPT_CHARS: usize = 200;
+
+/// The client could not be configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key was given (or `INSIGHTO_API_KEY` is unset).
+    #[error("no Insighto API key: set INSIGHTO_API_KEY or pass a key (Settings, API Keys)")]
+    MissingApiKey,
+    /// The key is empty or only whitespace.
+    #[error("the Insighto API key is empty")]
+    EmptyApiKey,
+    /// The key cannot be a key.
+    #[error("the Insighto API key is malformed: {reason}")]
+    InvalidApiKey {
+        /// What is wrong with it (never the key itself).
+        reason: &'static str,
+    },
+    /// The base URL is not an http(s) URL.
+    #[error("invalid base URL {url:?}: {reason}")]
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An environment variable is set but is not Unicode.
+    #[error("environment variable {0} is not valid Unicode")]
+    NotUnicode(&'static str),
+    /// reqwest could not build its HTTP client (for example, no TLS backend).
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+/// A failed API call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: the key is missing or unknown.
+    #[error("the Insighto API rejected the API key (401): {detail}")]
+    Unauthorized {
+        /// The server's `detail`.
+        detail: String,
+    },
+    /// 403: the key may not do this (older FastAPI versions also use 403 for a bad key).
+    #[error("the Insighto API refused the request (403): {detail}")]
+    Forbidden {
+        /// The server's `detail`.
+        detail: String,
+    },
+    /// 404: no such user.
+    #[error("not found (404): {detail}")]
+    NotFound {
+        /// The server's `detail`.
+        detail: String,
+    },
+    /// 422: the request did not validate; `detail` says which field and why.
+    #[error("the request did not validate (422): {}", summarize(detail))]
+    Validation {
+        /// FastAPI's list of problems.
+        detail: Vec<ValidationError>,
+    },
+    /// 429: too many requests, after any retries allowed.
+    #[error("rate limited by the Insighto API (429){}", retry_hint(*retry_after))]
+    RateLimited {
+        /// How long the server asked to wait, if it said.
+        retry_after: Option<Duration>,
+        /// The server's `detail`, if any.
+        detail: String,
+    },
+    /// 5xx: the service (or a proxy in front of it) failed.
+    #[error("the Insighto API failed ({status}): {detail}")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The server's `detail`, or an excerpt of its body.
+        detail: String,
+    },
+    /// Another status the API does not document.
+    #[error("unexpected HTTP status {status} from the Insighto API: {excerpt}")]
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        excerpt: String,
+    },
+    /// The request (connect, send or read) took longer than the configured timeout.
+    #[error("the request to the Insighto API timed out")]
+    Timeout,
+    /// The server could not be reached or the connection failed.
+    #[error("could not reach the Insighto API: {source}")]
+    Transport {
+        /// The underlying error, with its URL (which holds the key) removed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The response had a success status but a body that is not the documented JSON.
+    #[error(
+        "undecodable response from the Insighto API ({status}): {reason}; body starts: {excerpt}"
+    )]
+    Decode {
+        /// The HTTP status.
+        status: u16,
+        /// Why decoding failed.
+        reason: String,
+        /// The start of the body.
+        excerpt: String,
+    },
+    /// The request could not be built from the arguments given.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+}
+
+impl Error {
+    /// The HTTP status of the response behind this error, if there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Unauthorized { .. } => Some(401),
+            Self::Forbidden { .. } => Some(403),
+            Self::NotFound { .. } => Some(404),
+            Self::Validation { .. } => Some(422),
+            Self::RateLimited { .. } => Some(429),
+            Self::Server { status, .. }
+            | Self::UnexpectedStatus { status, .. }
+            | Self::Decode { status, .. } => Some(*status),
+            Self::Timeout | Self::Transport { .. } | Self::InvalidRequest(_) => None,
+        }
+    }
+
+    /// Turns progenitor's error into ours, reading the body of error responses.
+    pub(crate) async fn from_generated(err: progenitor_client::Error<()>, key: &ApiKey) -> Self {
+        use progenitor_client::Error as G;
+        match err {
+            G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+                Self::from_reqwest(e)
+            }
+            G::InvalidResponsePayload(body, e) => Self::Decode {
+                status: 200,
+                reason: key.redact(&e.to_string()),
+                excerpt: excerpt(&body, key),
+            },
+            G::UnexpectedResponse(response) => Self::from_response(response, key).await,
+            G::ErrorResponse(rv) => Self::UnexpectedStatus {
+                status: rv.status().as_u16(),
+                excerpt: String::new(),
+            },
+            G::InvalidRequest(msg) | G::Custom(msg) => Self::InvalidRequest(key.redact(&msg)),
+        }
+    }
+
+    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        if e.is_timeout() {
+            Self::Timeout
+        } else {
+            Self::Transport {
+                source: e.without_url(),
+            }
+        }
+    }
+
+    async fn from_response(response: reqwest::Response, key: &ApiKey) -> Self {
+        let status = response.status().as_u16();
+        let retry_after =
+            crate::retry::retry_after(response.headers(), std::time::SystemTime::now());
+        let body = match read_limited(response, 64 * 1024).await {
+            Ok(body) => body,
+            Err(e) => return Self::from_reqwest(e),
+        };
+        Self::from_status(status, &body, retry_after, key)
+    }
+
+    /// Classifies an error response by status.
+    pub(crate) fn from_status(
+        status: u16,
+        body: &[u8],
+        retry_after: Option<Duration>,
+        key: &ApiKey,
+    ) -> Self {
+        let detail = || detail_text(body, key);
+        match status {
+            401 => Self::Unauthorized { detail: detail() },
+            403 => Self::Forbidden { detail: detail() },
+            404 => Self::NotFound { detail: detail() },
+            422 => match serde_json::from_slice::<crate::types::HttpValidationError>(body) {
+                Ok(parsed) => Self::Validation {
+                    detail: parsed
+                        .detail
+                        .into_iter()
+                        .map(|v| redact_issue(v, key))
+                        .collect(),
+                },
+                Err(e) => Self::Decode {
+                    status,
+                    reason: format!(
+                        "422 body is not FastAPI's HTTPValidationError: {}",
+                        key.redact(&e.to_string())
+                    ),
+                    excerpt: excerpt(body, key),
+                },
+            },
+            429 => Self::RateLimited {
+                retry_after,
+                detail: detail(),
+            },
+            500..=599 => Self::Server {
+                status,
+                detail: detail(),
+            },
+            _ => Self::UnexpectedStatus {
+                status,
+                excerpt: excerpt(body, key),
+            },
+        }
+    }
+}
+
+/// Reads at most `limit` bytes of the body; the rest is not needed for an error.
+async fn read_limited(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = limit - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// FastAPI's `{"detail": "..."}` if the body is that, else an excerpt of the body.
+fn detail_text(body: &[u8], key: &ApiKey) -> String {
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        detail: serde_json::Value,
+    }
+    match serde_json::from_slice::<Detail>(body) {
+        Ok(Detail {
+            detail: serde_json::Value::String(s),
+        }) => truncate(&key.redact(&s)),
+        Ok(Detail { detail }) => truncate(&key.redact(&detail.to_string())),
+        Err(_) => excerpt(body, key),
+    }
+}
+
+fn redact_issue(mut issue: ValidationError, key: &ApiKey) -> ValidationError {
+    issue.msg = key.redact(&issue.msg);
+    issue.type_ = key.redact(&issue.type_);
+    issue
+}
+
+/// The start of a body, lossily decoded, whitespace collapsed, key redacted.
+pub(crate) fn excerpt(body: &[u8], key: &ApiKey) -> String {
+    let text = String::from_utf8_lossy(body);
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if collapsed.is_empty() {
+        return "(empty body)".to_owned();
+    }
+    truncate(&key.redact(&collapsed))
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+fn summarize(detail: &[ValidationError]) -> String {
+    if detail.is_empty() {
+        return "no details given".to_owned();
+    }
+    detail
+        .iter()
+        .map(|issue| {
+            let loc = issue
+                .loc
+                .iter()
+                .map(|part| match part {
+                    crate::types::ValidationLocation::String(s) => s.clone(),
+                    crate::types::ValidationLocation::Integer(i) => i.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            format!("{loc}: {}", issue.msg)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn retry_hint(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(d) => format!("; retry after {} s", d.as_secs()),
+        None => String::new(),
+    }
+}

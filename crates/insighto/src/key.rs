@@ -1,0 +1,93 @@
+//! The API key: validated once, never printed.
+
+use std::{fmt, sync::Arc};
+
+use crate::ConfigError;
+
+/// What replaces the key wherever text that came near it is shown.
+pub(crate) const REDACTED: &str = "[REDACTED]";
+
+/// An Insighto API key (`in-` followed by 43 characters).
+///
+/// Its `Debug` output never shows the key, so a client or builder can be logged safely.
+///
+/// ```
+/// let key = insighto::ApiKey::new("in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG").unwrap();
+/// assert_eq!(format!("{key:?}"), "ApiKey([REDACTED])");
+/// assert!(insighto::ApiKey::new("  ").is_err());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(Arc<str>);
+
+impl ApiKey {
+    /// Validates `key`: it must be non-empty and hold no whitespace or control characters.
+    pub fn new(key: impl AsRef<str>) -> Result<Self, ConfigError> {
+        let key = key.as_ref();
+        if key.trim().is_empty() {
+            return Err(ConfigError::EmptyApiKey);
+        }
+        if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError::InvalidApiKey {
+                reason: "it contains whitespace or control characters",
+            });
+        }
+        Ok(Self(Arc::from(key)))
+    }
+
+    /// The key itself, for putting on the wire; nothing else may call this.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Replaces every occurrence of the key in `text`, raw or URL-encoded.
+    pub(crate) fn redact(&self, text: &str) -> String {
+        let mut out = text.replace(self.expose(), REDACTED);
+        let encoded: String = url_encode(self.expose());
+        if encoded != self.expose() {
+            out = out.replace(&encoded, REDACTED);
+        }
+        out
+    }
+}
+
+fn url_encode(s: &str) -> String {
+    reqwest::Url::parse_with_params("http://x/", [("k", s)])
+        .ok()
+        .and_then(|u| u.query().map(|q| q.trim_start_matches("k=").to_owned()))
+        .unwrap_or_default()
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKey({REDACTED})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_keys_that_cannot_be_keys() {
+        for bad in [
+            "",
+            "   ",
+            "\t",
+            "in-abc def",
+            "in-abc\n",
+            "in-\u{7}x",
+            "in-x\u{a0}",
+        ] {
+            assert!(ApiKey::new(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(ApiKey::new("in-abc").is_ok());
+    }
+
+    #[test]
+    fn redacts_raw_and_encoded_forms() {
+        let key = ApiKey::new("in-a+b/c=d").unwrap();
+        let text = "raw in-a+b/c=d and encoded in-a%2Bb%2Fc%3Dd";
+        let out = key.redact(text);
+        assert_eq!(out, "raw [REDACTED] and encoded [REDACTED]");
+    }
+}

@@ -1,0 +1,87 @@
+//! Three-state update fields: leave unchanged, clear, or set.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A change to one nullable field of [`UserProfileUpdate`](crate::types::UserProfileUpdate).
+///
+/// Each update field is an `Option<Patch<T>>`, so every field has three states on the wire:
+///
+/// | Rust                        | JSON body            | effect            |
+/// |-----------------------------|----------------------|-------------------|
+/// | `None`                      | field left out       | unchanged         |
+/// | `Some(Patch::Clear)`        | `"field": null`      | cleared           |
+/// | `Some(Patch::Set(value))`   | `"field": value`     | set to `value`    |
+///
+/// ```
+/// use insighto::{types::UserProfileUpdate, Patch};
+///
+/// let update = UserProfileUpdate {
+///     first_name: Some(Patch::set("Ada")),
+///     phone: Some(Patch::Clear),
+///     ..Default::default()
+/// };
+/// assert_eq!(
+///     serde_json::to_string(&update).unwrap(),
+///     r#"{"first_name":"Ada","phone":null}"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Patch<T> {
+    /// Set the field to this value.
+    Set(T),
+    /// Clear the field: sends an explicit `null`.
+    Clear,
+}
+
+impl<T> Patch<T> {
+    /// `Patch::Set` with a conversion, so `Patch::set("Ada")` builds a `Patch<String>`.
+    pub fn set(value: impl Into<T>) -> Self {
+        Self::Set(value.into())
+    }
+
+    /// The value being set, or `None` for [`Patch::Clear`].
+    pub fn as_set(&self) -> Option<&T> {
+        match self {
+            Self::Set(value) => Some(value),
+            Self::Clear => None,
+        }
+    }
+}
+
+impl<T> From<T> for Patch<T> {
+    fn from(value: T) -> Self {
+        Self::Set(value)
+    }
+}
+
+impl<T: Serialize> Serialize for Patch<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Set(value) => value.serialize(serializer),
+            Self::Clear => serializer.serialize_none(),
+        }
+    }
+}
+
+/// `null` decodes as [`Patch::Clear`] when the decoder reaches this type. Inside an
+/// `Option<Patch<T>>` serde maps `null` to `None` first, so decoding an update body is
+/// lossy; only encoding (what the client does) keeps all three states.
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Option::<T>::deserialize(deserializer)? {
+            Some(value) => Self::Set(value),
+            None => Self::Clear,
+        })
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for Patch<T> {
+    fn schema_name() -> String {
+        format!("Nullable_{}", T::schema_name())
+    }
+
+    fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
+        <Option<T>>::json_schema(generator)
+    }
+}
