@@ -1,0 +1,208 @@
+//! The client against a scripted loopback server: what goes on the wire, how responses
+//! decode, and that no error ever shows the key.
+
+mod support;
+
+use std::time::Duration;
+
+use insighto::{Error, Patch, RetryPolicy, types::UserProfileUpdate};
+use serde_json::json;
+use support::{Canned, KEY, Scripted, all_text, assert_no_key, documented_envelope};
+
+fn profile(id: &str) -> serde_json::Value {
+    json!({"message": "Data retrieved successfully", "meta": {}, "data": {"id": id}})
+}
+
+const ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+
+#[tokio::test]
+async fn key_is_added_once_url_encoded_and_nowhere_else() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    server.client().get_profile().await.unwrap();
+    let [req] = server.requests().try_into().unwrap();
+    let query = req.uri.query().unwrap();
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    assert_eq!(pairs, vec![("api_key".to_owned(), KEY.to_owned())]);
+    let encoded: String = url::form_urlencoded::byte_serialize(KEY.as_bytes()).collect();
+    assert_eq!(query, format!("api_key={encoded}"));
+    assert!(!req.headers.contains_key("authorization"));
+    for (_, value) in &req.headers {
+        assert_no_key(value.to_str().unwrap_or_default());
+    }
+}
+
+#[tokio::test]
+async fn trailing_slash_base_url_and_default_user_agent() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let client = insighto::Client::builder(KEY)
+        .base_url(format!("{}//", server.url))
+        .build()
+        .unwrap();
+    client.get_profile().await.unwrap();
+    let [req] = server.requests().try_into().unwrap();
+    assert_eq!(req.method, "GET");
+    assert_eq!(req.uri.path(), "/api/v1/user");
+    assert_eq!(
+        req.headers["user-agent"],
+        format!("insighto-rust/{}", env!("CARGO_PKG_VERSION")).as_str()
+    );
+}
+
+#[tokio::test]
+async fn update_sends_set_clear_and_omits_the_rest() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let update = UserProfileUpdate {
+        first_name: Some(Patch::set("Ada")),
+        phone: Some(Patch::Clear),
+        is_paying: Some(Patch::Set(false)),
+        ..Default::default()
+    };
+    let id = ID.parse().unwrap();
+    let updated = server.client().update_profile(id, &update).await.unwrap();
+    assert_eq!(updated.id, id);
+    let [req] = server.requests().try_into().unwrap();
+    assert_eq!(req.method, "PUT");
+    assert_eq!(req.uri.path(), format!("/api/v1/user/{ID}"));
+    assert_eq!(req.headers["content-type"], "application/json");
+    let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+    assert_eq!(body, json!({"first_name": "Ada", "phone": null, "is_paying": false}));
+}
+
+#[tokio::test]
+async fn update_my_profile_learns_the_id_once() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let client = server.client();
+    let update = UserProfileUpdate { last_name: Some(Patch::set("Lovelace")), ..Default::default() };
+    client.update_my_profile(&update).await.unwrap();
+    client.update_my_profile(&update).await.unwrap();
+    let calls: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.uri.path()))
+        .collect();
+    let put = format!("PUT /api/v1/user/{ID}");
+    assert_eq!(calls, vec!["GET /api/v1/user".to_owned(), put.clone(), put]);
+}
+
+#[test]
+fn documented_examples_round_trip_without_losing_a_field() {
+    let envelope = documented_envelope();
+    assert_eq!(envelope["data"].as_object().unwrap().len(), 28);
+    let decoded: insighto::types::UserProfileResponse =
+        serde_json::from_value(envelope.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&decoded).unwrap(), envelope);
+}
+
+#[test]
+fn decoding_is_forgiving() {
+    // Nulls everywhere but id, unknown fields, naive and fractional date-times.
+    let mut envelope = documented_envelope();
+    let data = envelope["data"].as_object_mut().unwrap();
+    for (name, value) in data.iter_mut() {
+        if name != "id" {
+            *value = serde_json::Value::Null;
+        }
+    }
+    data.insert("added_later".into(), json!({"nested": [1, 2]}));
+    envelope["also_new"] = json!(true);
+    let decoded: insighto::types::UserProfileResponse = serde_json::from_value(envelope).unwrap();
+    assert!(decoded.data.first_name.is_none() && decoded.data.follower_count.is_none());
+
+    let sparse = json!({"message": null, "meta": {}, "data": {
+        "id": ID, "birthdate": "2024-05-01T10:20:30.123456", "billing_updated_at": "2024-05-01T12:20:30+02:00"
+    }});
+    let decoded: insighto::types::UserProfileResponse = serde_json::from_value(sparse).unwrap();
+    assert_eq!(decoded.data.birthdate.unwrap().to_string(), "2024-05-01T10:20:30.123456Z");
+    assert_eq!(decoded.data.billing_updated_at.unwrap().to_string(), "2024-05-01T10:20:30Z");
+    assert!(decoded.message.is_none());
+
+    let no_id = json!({"message": null, "meta": {}, "data": {"first_name": "x"}});
+    assert!(serde_json::from_value::<insighto::types::UserProfileResponse>(no_id).is_err());
+}
+
+/// One case per error kind; the server echoes the key in its bodies where it can, the
+/// way pydantic echoes bad input, to prove redaction.
+fn error_cases() -> Vec<(&'static str, Canned)> {
+    let echo = format!("bad key {KEY}");
+    vec![
+        ("unauthorized", Canned::json(401, json!({"detail": echo}))),
+        ("forbidden", Canned::json(403, json!({"detail": "Not enough permissions"}))),
+        ("not_found", Canned::json(404, json!({"detail": "User not found"}))),
+        (
+            "validation",
+            Canned::json(422, json!({"detail": [{"loc": ["query", "api_key"], "msg": echo, "type": "value_error", "input": KEY}]})),
+        ),
+        ("rate_limited", Canned::json(429, json!({"detail": "Too many requests"})).header("retry-after", "7")),
+        ("server", Canned::raw(500, "text/plain", "Internal Server Error")),
+        ("bad_gateway_html", Canned::raw(502, "text/html", format!("<html><body>upstream {KEY} failed</body></html>"))),
+        ("unexpected_status", Canned::raw(418, "text/plain", echo.clone())),
+        ("redirect", Canned::raw(302, "text/plain", "").header("location", format!("http://127.0.0.1:9/?api_key={KEY}"))),
+        ("undecodable", Canned::raw(200, "application/json", format!("{{\"data\": \"{KEY}\"}}"))),
+        ("truncated", Canned::raw(200, "application/json", "{\"message\": \"Data")),
+        ("timeout", Canned::json(200, profile(ID)).delayed(Duration::from_secs(5))),
+    ]
+}
+
+#[tokio::test]
+async fn every_error_kind_is_typed_and_never_shows_the_key() {
+    for (name, canned) in error_cases() {
+        let server = Scripted::start(vec![canned]).await;
+        let client = insighto::Client::builder(KEY)
+            .base_url(&server.url)
+            .timeout(Duration::from_millis(300))
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        for err in [
+            client.get_profile().await.unwrap_err(),
+            client
+                .update_profile(ID.parse().unwrap(), &UserProfileUpdate::default())
+                .await
+                .unwrap_err(),
+        ] {
+            let ok = match (name, &err) {
+                ("unauthorized", Error::Unauthorized { detail }) => detail.contains("bad key"),
+                ("forbidden", Error::Forbidden { detail }) => detail == "Not enough permissions",
+                ("not_found", Error::NotFound { detail }) => detail == "User not found",
+                ("validation", Error::Validation { detail }) => detail.len() == 1 && detail[0].type_ == "value_error",
+                ("rate_limited", Error::RateLimited { retry_after, .. }) => *retry_after == Some(Duration::from_secs(7)),
+                ("server", Error::Server { status: 500, detail }) => detail == "Internal Server Error",
+                ("bad_gateway_html", Error::Server { status: 502, detail }) => detail.contains("upstream"),
+                ("unexpected_status", Error::UnexpectedStatus { status: 418, .. }) => true,
+                ("redirect", Error::UnexpectedStatus { status: 302, .. }) => true,
+                ("undecodable" | "truncated", Error::Decode { status: 200, .. }) => true,
+                ("timeout", Error::Timeout) => true,
+                _ => false,
+            };
+            assert!(ok, "{name}: unexpected {err:?}");
+            assert_no_key(&all_text(&err));
+        }
+    }
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_transport_error_without_the_key() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = insighto::Client::builder(KEY).base_url(url).retry(RetryPolicy::none()).build().unwrap();
+    let err = client.get_profile().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert_no_key(&all_text(&err));
+    assert_no_key(&format!("{client:?}"));
+    assert_no_key(&format!("{:?}", insighto::Client::builder(KEY)));
+}
+
+#[test]
+fn construction_errors_are_clear() {
+    for (key, expected) in [("", "empty"), (" \t", "empty"), ("in-a b", "malformed")] {
+        let err = insighto::Client::new(key).unwrap_err();
+        assert!(err.to_string().contains(expected), "{key:?}: {err}");
+    }
+    for url in ["ftp://x", "not a url", "http://h/?api_key=x", "http://user:pw@h/"] {
+        let err = insighto::Client::builder("in-x").base_url(url).build().unwrap_err();
+        assert!(matches!(err, insighto::ConfigError::InvalidBaseUrl { .. }), "{url}: {err}");
+    }
+}
