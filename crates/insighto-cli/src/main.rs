@@ -1,0 +1,260 @@
+//! `insighto`: read and update an Insighto profile from the command line, against the
+//! real service or a local sandbox.
+
+mod fields;
+
+use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+use insighto::{Client, Error, types::UserProfile};
+use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
+
+use fields::UpdateFlags;
+
+/// Exit codes scripts can rely on.
+mod exit {
+    pub const OTHER: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const AUTH: u8 = 3;
+    pub const VALIDATION: u8 = 4;
+    pub const NOT_FOUND: u8 = 5;
+    pub const NETWORK: u8 = 6;
+    pub const SERVER: u8 = 7;
+}
+
+#[derive(Debug, Parser)]
+#[command(name = "insighto", version, about = "Read and update your Insighto.ai profile")]
+#[command(after_help = "Exit codes: 0 ok, 1 other failure, 2 usage or configuration, \
+3 authentication, 4 validation, 5 not found, 6 network, 7 server.")]
+struct Cli {
+    /// API key (or INSIGHTO_API_KEY); never printed.
+    #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+
+    /// Base URL of the API.
+    #[arg(long, global = true, env = "INSIGHTO_BASE_URL", default_value = insighto::DEFAULT_BASE_URL)]
+    base_url: String,
+
+    /// Run against an embedded sandbox whose state persists in your data directory.
+    #[arg(long, global = true)]
+    sandbox: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Your profile.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Run a local sandbox server in the foreground.
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum ProfileCommand {
+    /// Show your profile.
+    Show {
+        /// Print the profile as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Update your profile: `--<field> VALUE` sets a field, `--clear-<field>` clears it.
+    Update {
+        /// Print the updated profile as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        fields: UpdateFlags,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct SandboxArgs {
+    /// Port to listen on (loopback only); 0 picks a free port.
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// SQLite database file (default: the same file `--sandbox` uses).
+    #[arg(long, conflicts_with = "in_memory")]
+    db: Option<PathBuf>,
+    /// Keep everything in memory (nothing survives a restart).
+    #[arg(long)]
+    in_memory: bool,
+    /// JSON file of extra accounts: {"accounts": [{"api_key": "in-...", "profile": {...}}]}.
+    #[arg(long)]
+    seed: Option<PathBuf>,
+}
+
+/// A failure ready to print: one sentence and an exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn new(code: u8, message: impl Into<String>) -> Self {
+        Self { message: message.into(), code }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let (code, hint) = match &e {
+            Error::Unauthorized { .. } | Error::Forbidden { .. } => {
+                (exit::AUTH, "check --api-key or INSIGHTO_API_KEY")
+            }
+            Error::Validation { .. } => (exit::VALIDATION, "fix the values given"),
+            Error::NotFound { .. } => (exit::NOT_FOUND, "check the user id"),
+            Error::Timeout | Error::Transport { .. } => {
+                (exit::NETWORK, "check your network and --base-url, then try again")
+            }
+            Error::RateLimited { .. } => (exit::SERVER, "wait a moment and try again"),
+            _ => (exit::SERVER, "try again later"),
+        };
+        // The sources say why (such as "connection refused"); none of them holds the key.
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        Self::new(code, format!("{message}; {hint}"))
+    }
+}
+
+impl From<insighto::ConfigError> for Failure {
+    fn from(e: insighto::ConfigError) -> Self {
+        Self::new(exit::USAGE, e.to_string())
+    }
+}
+
+impl From<insighto_sandbox::SandboxError> for Failure {
+    fn from(e: insighto_sandbox::SandboxError) -> Self {
+        Self::new(exit::OTHER, format!("the sandbox could not start: {e}"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("INSIGHTO_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::OTHER);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Sandbox(args) => serve_sandbox(args).await,
+        Command::Profile(command) => {
+            if let ProfileCommand::Update { fields, .. } = &command {
+                if fields.changed == 0 {
+                    return Err(Failure::new(
+                        exit::USAGE,
+                        "nothing to update: give at least one --<field> VALUE or --clear-<field> \
+                         (see `insighto profile update --help`)",
+                    ));
+                }
+            }
+            // Keep the embedded sandbox alive for the whole command.
+            let (client, _sandbox) = connect(&cli.api_key, &cli.base_url, cli.sandbox).await?;
+            match command {
+                ProfileCommand::Show { json } => print_profile(&client.get_profile().await?, json),
+                ProfileCommand::Update { json, fields } => {
+                    print_profile(&client.update_my_profile(&fields.update).await?, json)
+                }
+            }
+        }
+    }
+}
+
+/// A client for the real service, or for an embedded sandbox with `--sandbox`.
+async fn connect(
+    api_key: &Option<String>,
+    base_url: &str,
+    sandbox: bool,
+) -> Result<(Client, Option<RunningSandbox>), Failure> {
+    if sandbox {
+        let db = default_db()?;
+        let running = Sandbox::open(&SandboxOptions { db: Some(db), seed: None })?.spawn_local().await?;
+        let client = Client::builder(running.demo_key()).base_url(running.url()).build()?;
+        return Ok((client, Some(running)));
+    }
+    let key = api_key.as_deref().ok_or_else(|| {
+        Failure::new(
+            exit::USAGE,
+            "no API key: pass --api-key or set INSIGHTO_API_KEY (or try --sandbox to use a local sandbox)",
+        )
+    })?;
+    Ok((Client::builder(key).base_url(base_url).build()?, None))
+}
+
+/// The sandbox database in the user's data directory.
+fn default_db() -> Result<PathBuf, Failure> {
+    let dirs = directories::ProjectDirs::from("ai", "Insighto", "insighto").ok_or_else(|| {
+        Failure::new(exit::OTHER, "cannot find your data directory; pass --db to `insighto sandbox`")
+    })?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::new(exit::OTHER, format!("cannot create {}: {e}", dir.display())))?;
+    Ok(dir.join("sandbox.sqlite3"))
+}
+
+async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
+    let db = match (args.in_memory, args.db) {
+        (true, _) => None,
+        (false, Some(db)) => Some(db),
+        (false, None) => Some(default_db()?),
+    };
+    let where_ = db.as_ref().map_or("memory".to_owned(), |p| p.display().to_string());
+    let sandbox = Sandbox::open(&SandboxOptions { db, seed: args.seed })?;
+    let running = sandbox.spawn(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    println!("Insighto sandbox listening on {}", running.url());
+    println!("Demo API key: {}", running.demo_key());
+    println!("Data: {where_}");
+    println!("Try: INSIGHTO_BASE_URL={} INSIGHTO_API_KEY=<demo key> insighto profile show", running.url());
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
+    let value = serde_json::to_value(profile)
+        .map_err(|e| Failure::new(exit::OTHER, format!("cannot encode the profile: {e}")))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        return Ok(());
+    }
+    let serde_json::Value::Object(map) = value else { return Ok(()) };
+    let width = map.keys().map(String::len).max().unwrap_or(0);
+    println!("{:width$}  {}", "id", profile.id);
+    for (field, _) in fields::FIELDS.iter().map(|f| (f.0, ())).chain([("follower_count", ()), ("following_count", ())]) {
+        let shown = match map.get(field) {
+            None | Some(serde_json::Value::Null) => "-".to_owned(),
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        println!("{field:width$}  {shown}");
+    }
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The HTTP surface: the two operations, the spec, and FastAPI-shaped errors.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Json, Router,
+    body::Body,
+    extract::{Path, RawQuery, Request, State},
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde_json::{Value, json};
+
+use crate::{
+    spec::spec,
+    store::{Account, Store, StoreError},
+    validate,
+};
+
+/// The largest request body accepted; a profile update is a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// How long a client may take to send its body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn router(store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/api/v1/user", get(get_user).fallback(method_not_allowed))
+        .route("/api/v1/user/{user_id}", axum::routing::put(put_user).fallback(method_not_allowed))
+        .route("/api/v1/openapi.json", get(openapi_json).fallback(method_not_allowed))
+        .fallback(not_found)
+        .with_state(store)
+}
+
+/// An error answer: a status and FastAPI's `{"detail": ...}`.
+struct Failure(StatusCode, Value);
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        tracing::error!(error = %e, "storage failure");
+        Failure(StatusCode::INTERNAL_SERVER_ERROR, json!({"detail": "Internal Server Error"}))
+    }
+}
+
+fn detail(status: StatusCode, text: &str) -> Failure {
+    Failure(status, json!({ "detail": text }))
+}
+
+/// Runs blocking storage work off the async executor.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Failure> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result.map_err(Failure::from),
+        Err(_) => Err(StoreError::from(rusqlite::Error::InvalidQuery).into()),
+    }
+}
+
+/// The account of the `api_key` query parameter, or 401.
+async fn authenticate(store: &Arc<Store>, query: Option<String>) -> Result<Account, Failure> {
+    let key = query.as_deref().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(name, _)| name == "api_key")
+            .map(|(_, value)| value.into_owned())
+    });
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
+    };
+    let store = store.clone();
+    match blocking(move || store.account(&key)).await? {
+        Some(account) => Ok(account),
+        None => Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key")),
+    }
+}
+
+fn envelope(message: &str, profile: Value) -> Response {
+    Json(json!({ "message": message, "meta": {}, "data": profile })).into_response()
+}
+
+async fn get_user(State(store): State<Arc<Store>>, RawQuery(query): RawQuery) -> Result<Response, Failure> {
+    let account = authenticate(&store, query).await?;
+    let id = account.user_id;
+    match blocking(move || store.profile(id)).await? {
+        Some(profile) => Ok(envelope("Data retrieved successfully", profile)),
+        None => Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key")),
+    }
+}
+
+async fn put_user(
+    State(store): State<Arc<Store>>,
+    Path(raw_id): Path<String>,
+    RawQuery(query): RawQuery,
+    request: Request,
+) -> Result<Response, Failure> {
+    let account = authenticate(&store, query).await?;
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let body = read_body(request.into_body()).await?;
+
+    // Like FastAPI, report the path and the body problems together.
+    let mut issues = Vec::new();
+    let user_id = validate::user_id(&raw_id).map_err(|issue| issues.push(issue)).ok();
+    let changes = validate::update_body(content_type.as_deref(), &body)
+        .map_err(|found| issues.extend(found))
+        .ok();
+    let (Some(user_id), Some(changes)) = (user_id, changes) else {
+        return Err(Failure(StatusCode::UNPROCESSABLE_ENTITY, validate::error_body(&issues)));
+    };
+
+    // Only superusers touch other profiles or grant superuser; a non-superuser learns
+    // nothing about other ids (403 whether or not they exist).
+    let escalates = changes.get("is_superuser") == Some(&Value::Bool(true));
+    if !account.is_superuser && (user_id != account.user_id || escalates) {
+        return Err(detail(StatusCode::FORBIDDEN, "Not enough permissions"));
+    }
+    match blocking(move || store.update(user_id, &changes)).await? {
+        Some(profile) => Ok(envelope("Data updated successfully", profile)),
+        None => Err(detail(StatusCode::NOT_FOUND, "User not found")),
+    }
+}
+
+/// Reads the body within the size limit and the time limit.
+async fn read_body(body: Body) -> Result<axum::body::Bytes, Failure> {
+    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large or unreadable")),
+        Err(_) => Err(detail(StatusCode::REQUEST_TIMEOUT, "Request body not received in time")),
+    }
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(spec().json.clone())
+}
+
+async fn not_found() -> Failure {
+    detail(StatusCode::NOT_FOUND, "Not Found")
+}
+
+async fn method_not_allowed() -> Failure {
+    detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
+}
