@@ -29,7 +29,44 @@ pub fn router(store: Arc<Store>) -> Router {
         .route("/api/v1/user/{user_id}", axum::routing::put(put_user).fallback(method_not_allowed))
         .route("/api/v1/openapi.json", get(openapi_json).fallback(method_not_allowed))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(prefer_code))
         .with_state(store)
+}
+
+/// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so
+/// that tests can see every documented error without a misbehaving server.
+const PREFERABLE: &[(u16, &str)] = &[
+    (401, "Not authenticated"),
+    (403, "Not enough permissions"),
+    (404, "User not found"),
+    (429, "Too many requests"),
+    (500, "Internal Server Error"),
+    (502, "Bad Gateway"),
+    (503, "Service Unavailable"),
+];
+
+async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response {
+    let wanted = request
+        .headers()
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split([',', ';']).find_map(|p| p.trim().strip_prefix("code=")))
+        .and_then(|code| code.trim().parse::<u16>().ok());
+    let Some(code) = wanted else { return next.run(request).await };
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    if code == 422 {
+        let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
+        return Failure(status, validate::error_body(&[issue])).into_response();
+    }
+    match PREFERABLE.iter().find(|(c, _)| *c == code) {
+        Some((429, text)) => {
+            let mut response = detail(status, text).into_response();
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            response
+        }
+        Some((_, text)) => detail(status, text).into_response(),
+        None => detail(StatusCode::BAD_REQUEST, "Prefer: code= must name a documented error status").into_response(),
+    }
 }
 
 /// An error answer: a status and FastAPI's `{"detail": ...}`.

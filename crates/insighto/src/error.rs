@@ -96,7 +96,7 @@ pub enum Error {
     #[error("the request to the Insighto API timed out")]
     Timeout,
     /// The server could not be reached or the connection failed.
-    #[error("could not reach the Insighto API: {source}")]
+    #[error("could not reach the Insighto API")]
     Transport {
         /// The underlying error, with its URL (which holds the key) removed.
         #[source]
