@@ -229,10 +229,13 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
     let where_ = db.as_ref().map_or("memory".to_owned(), |p| p.display().to_string());
     let sandbox = Sandbox::open(&SandboxOptions { db, seed: args.seed })?;
     let running = sandbox.spawn(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
-    println!("Insighto sandbox listening on {}", running.url());
-    println!("Demo API key: {}", running.demo_key());
-    println!("Data: {where_}");
-    println!("Try: INSIGHTO_BASE_URL={} INSIGHTO_API_KEY=<demo key> insighto profile show", running.url());
+    // This key is the sandbox's own demo key, not a secret of the user's.
+    out(&format!(
+        "Insighto sandbox listening on {url}\nDemo API key: {key}\nData: {where_}\n\
+         Try: INSIGHTO_BASE_URL={url} INSIGHTO_API_KEY=<demo key> insighto profile show\n",
+        url = running.url(),
+        key = running.demo_key(),
+    ));
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;
     Ok(())
@@ -242,19 +245,29 @@ fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
     let value = serde_json::to_value(profile)
         .map_err(|e| Failure::new(exit::OTHER, format!("cannot encode the profile: {e}")))?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&value).unwrap_or_default());
+        out(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
         return Ok(());
     }
-    let serde_json::Value::Object(map) = value else { return Ok(()) };
-    let width = map.keys().map(String::len).max().unwrap_or(0);
-    println!("{:width$}  {}", "id", profile.id);
-    for (field, _) in fields::FIELDS.iter().map(|f| (f.0, ())).chain([("follower_count", ()), ("following_count", ())]) {
-        let shown = match map.get(field) {
+    let names = std::iter::once("id")
+        .chain(fields::FIELDS.iter().map(|(name, _)| *name))
+        .chain(["follower_count", "following_count"]);
+    let width = names.clone().map(str::len).max().unwrap_or(0);
+    let mut text = String::new();
+    for name in names {
+        let shown = match value.get(name) {
             None | Some(serde_json::Value::Null) => "-".to_owned(),
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
         };
-        println!("{field:width$}  {shown}");
+        text.push_str(&format!("{name:width$}  {shown}\n"));
     }
+    out(&text);
     Ok(())
+}
+
+/// Writes to stdout; a closed pipe (`insighto ... | head -1`) is not an error worth a panic.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
