@@ -18,7 +18,10 @@ fn update(f: impl FnOnce(&mut UserProfileUpdate)) -> UserProfileUpdate {
 async fn get_profile_returns_the_demo_profile_in_the_envelope() {
     let (sandbox, client) = running().await;
     let envelope = client.get_profile_response().await.unwrap();
-    assert_eq!(envelope.message.as_deref(), Some("Data retrieved successfully"));
+    assert_eq!(
+        envelope.message.as_deref(),
+        Some("Data retrieved successfully")
+    );
     assert!(envelope.meta.is_empty());
     assert_eq!(envelope.data.id, sandbox.demo().user_id);
     assert_eq!(envelope.data.first_name.as_deref(), Some("Demo"));
@@ -37,26 +40,45 @@ async fn update_sets_clears_and_leaves_omitted_fields_alone() {
         u.is_paying = Some(Patch::Set(true));
     });
     let envelope = client.update_profile_response(id, &set).await.unwrap();
-    assert_eq!(envelope.message.as_deref(), Some("Data updated successfully"));
+    assert_eq!(
+        envelope.message.as_deref(),
+        Some("Data updated successfully")
+    );
     let p = envelope.data;
     assert_eq!(p.first_name.as_deref(), Some("Ada"));
     assert_eq!(p.phone.as_deref(), Some("+44 20 7946 0000"));
     assert_eq!(p.birthdate.unwrap().to_string(), "1815-12-09T23:00:00Z");
-    assert_eq!(p.last_name.as_deref(), Some("User"), "omitted field changed");
+    assert_eq!(
+        p.last_name.as_deref(),
+        Some("User"),
+        "omitted field changed"
+    );
 
     let clear = update(|u| u.phone = Some(Patch::Clear));
     let p = client.update_my_profile(&clear).await.unwrap();
     assert_eq!(p.phone, None);
-    assert_eq!(p.first_name.as_deref(), Some("Ada"), "omitted field changed");
+    assert_eq!(
+        p.first_name.as_deref(),
+        Some("Ada"),
+        "omitted field changed"
+    );
     assert_eq!(client.get_profile().await.unwrap().phone, None);
 }
 
 #[tokio::test]
 async fn missing_and_unknown_keys_are_401() {
     let (sandbox, _) = running().await;
-    let err = client_for(&sandbox, "in-not-a-key-the-sandbox-knows").get_profile().await.unwrap_err();
-    assert!(matches!(&err, Error::Unauthorized { detail } if detail == "Invalid API key"), "{err:?}");
-    let raw = reqwest::get(format!("{}/api/v1/user", sandbox.url())).await.unwrap();
+    let err = client_for(&sandbox, "in-not-a-key-the-sandbox-knows")
+        .get_profile()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Unauthorized { detail } if detail == "Invalid API key"),
+        "{err:?}"
+    );
+    let raw = reqwest::get(format!("{}/api/v1/user", sandbox.url()))
+        .await
+        .unwrap();
     assert_eq!(raw.status(), 401);
     let body: serde_json::Value = raw.json().await.unwrap();
     assert_eq!(body, json!({"detail": "Not authenticated"}));
@@ -67,7 +89,10 @@ async fn isolation_other_profiles_and_escalation_are_403_unless_superuser() {
     let (sandbox, _) = insighto_tests::sandbox().await;
     let other = sandbox.add_account(None, Map::new()).unwrap();
     let admin = sandbox
-        .add_account(None, json!({"is_superuser": true}).as_object().unwrap().clone())
+        .add_account(
+            None,
+            json!({"is_superuser": true}).as_object().unwrap().clone(),
+        )
         .unwrap();
     let running = sandbox.spawn_local().await.unwrap();
     let demo = client_for(&running, running.demo_key());
@@ -75,8 +100,14 @@ async fn isolation_other_profiles_and_escalation_are_403_unless_superuser() {
 
     let err = demo.update_profile(other.user_id, &name).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
-    let err = demo.update_profile(uuid::Uuid::new_v4(), &name).await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden { .. }), "unknown id must not be told apart: {err:?}");
+    let err = demo
+        .update_profile(uuid::Uuid::new_v4(), &name)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden { .. }),
+        "unknown id must not be told apart: {err:?}"
+    );
     let escalate = update(|u| u.is_superuser = Some(Patch::Set(true)));
     let err = demo.update_my_profile(&escalate).await.unwrap_err();
     assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
@@ -86,8 +117,14 @@ async fn isolation_other_profiles_and_escalation_are_403_unless_superuser() {
     let admin = client_for(&running, &admin.api_key);
     let p = admin.update_profile(other.user_id, &name).await.unwrap();
     assert_eq!(p.first_name.as_deref(), Some("Mallory"));
-    let err = admin.update_profile(uuid::Uuid::new_v4(), &name).await.unwrap_err();
-    assert!(matches!(&err, Error::NotFound { detail } if detail == "User not found"), "{err:?}");
+    let err = admin
+        .update_profile(uuid::Uuid::new_v4(), &name)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { detail } if detail == "User not found"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -98,21 +135,66 @@ async fn validation_errors_point_at_the_field() {
         u.first_name = Some(Patch::set("fine"));
     });
     let err = client.update_my_profile(&bad).await.unwrap_err();
-    let Error::Validation { detail } = &err else { panic!("{err:?}") };
+    let Error::Validation { detail } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(detail.len(), 1);
-    assert_eq!(serde_json::to_value(&detail[0].loc).unwrap(), json!(["body", "email"]));
+    assert_eq!(
+        serde_json::to_value(&detail[0].loc).unwrap(),
+        json!(["body", "email"])
+    );
     assert!(err.to_string().contains("body.email"), "{err}");
-    assert_eq!(client.get_profile().await.unwrap().first_name.as_deref(), Some("Demo"), "partial update applied");
+    assert_eq!(
+        client.get_profile().await.unwrap().first_name.as_deref(),
+        Some("Demo"),
+        "partial update applied"
+    );
 
     let http = reqwest::Client::new();
-    let url = |id: &str| format!("{}/api/v1/user/{id}?api_key={}", sandbox.url(), sandbox.demo_key());
+    let url = |id: &str| {
+        format!(
+            "{}/api/v1/user/{id}?api_key={}",
+            sandbox.url(),
+            sandbox.demo_key()
+        )
+    };
     let id = sandbox.demo().user_id.to_string();
     for (target, body, content_type, loc, kind) in [
-        (id.as_str(), "{\"first_name\": ", "application/json", json!(["body", 15]), "json_invalid"),
-        (id.as_str(), "{\"is_active\": \"yes\"}", "application/json", json!(["body", "is_active"]), "bool_type"),
-        (id.as_str(), "[]", "application/json", json!(["body"]), "model_attributes_type"),
-        (id.as_str(), "{}", "text/plain", json!(["body"]), "model_attributes_type"),
-        ("not-a-uuid", "{}", "application/json", json!(["path", "user_id"]), "uuid_parsing"),
+        (
+            id.as_str(),
+            "{\"first_name\": ",
+            "application/json",
+            json!(["body", 15]),
+            "json_invalid",
+        ),
+        (
+            id.as_str(),
+            "{\"is_active\": \"yes\"}",
+            "application/json",
+            json!(["body", "is_active"]),
+            "bool_type",
+        ),
+        (
+            id.as_str(),
+            "[]",
+            "application/json",
+            json!(["body"]),
+            "model_attributes_type",
+        ),
+        (
+            id.as_str(),
+            "{}",
+            "text/plain",
+            json!(["body"]),
+            "model_attributes_type",
+        ),
+        (
+            "not-a-uuid",
+            "{}",
+            "application/json",
+            json!(["path", "user_id"]),
+            "uuid_parsing",
+        ),
     ] {
         let response = http
             .put(url(target))
@@ -135,7 +217,10 @@ async fn every_documented_error_status_reaches_the_client_typed() {
     for code in [401u16, 403, 404, 422, 429, 500, 502, 503] {
         let client = client_preferring(&sandbox, code);
         let get = client.get_profile().await.unwrap_err();
-        let put = client.update_profile(id, &UserProfileUpdate::default()).await.unwrap_err();
+        let put = client
+            .update_profile(id, &UserProfileUpdate::default())
+            .await
+            .unwrap_err();
         for err in [get, put] {
             assert_eq!(err.status(), Some(code), "{err:?}");
             let typed = match (code, &err) {
@@ -144,7 +229,9 @@ async fn every_documented_error_status_reaches_the_client_typed() {
                 | (404, Error::NotFound { .. })
                 | (422, Error::Validation { .. })
                 | (500 | 502 | 503, Error::Server { .. }) => true,
-                (429, Error::RateLimited { retry_after, .. }) => *retry_after == Some(Duration::from_secs(1)),
+                (429, Error::RateLimited { retry_after, .. }) => {
+                    *retry_after == Some(Duration::from_secs(1))
+                }
                 _ => false,
             };
             assert!(typed, "{code}: {err:?}");
@@ -155,8 +242,15 @@ async fn every_documented_error_status_reaches_the_client_typed() {
 #[tokio::test]
 async fn state_survives_a_restart_with_the_same_key() {
     let dir = tempfile::tempdir().unwrap();
-    let options = SandboxOptions { db: Some(dir.path().join("sandbox.sqlite3")), seed: None };
-    let first = Sandbox::open(&options).unwrap().spawn_local().await.unwrap();
+    let options = SandboxOptions {
+        db: Some(dir.path().join("sandbox.sqlite3")),
+        seed: None,
+    };
+    let first = Sandbox::open(&options)
+        .unwrap()
+        .spawn_local()
+        .await
+        .unwrap();
     let key = first.demo_key().to_owned();
     client_for(&first, &key)
         .update_my_profile(&update(|u| u.first_name = Some(Patch::set("Persisted"))))
@@ -164,7 +258,11 @@ async fn state_survives_a_restart_with_the_same_key() {
         .unwrap();
     first.shutdown().await;
 
-    let second = Sandbox::open(&options).unwrap().spawn_local().await.unwrap();
+    let second = Sandbox::open(&options)
+        .unwrap()
+        .spawn_local()
+        .await
+        .unwrap();
     assert_eq!(second.demo_key(), key);
     let p = client_for(&second, &key).get_profile().await.unwrap();
     assert_eq!(p.first_name.as_deref(), Some("Persisted"));
@@ -179,27 +277,62 @@ async fn seed_file_adds_accounts_and_rejects_bad_ones_clearly() {
         json!({"accounts": [{"api_key": "in-seeded", "profile": {"first_name": "Grace", "is_superuser": true}}]}).to_string(),
     )
     .unwrap();
-    let running = Sandbox::open(&SandboxOptions { db: None, seed: Some(seed.clone()) })
-        .unwrap()
-        .spawn_local()
+    let running = Sandbox::open(&SandboxOptions {
+        db: None,
+        seed: Some(seed.clone()),
+    })
+    .unwrap()
+    .spawn_local()
+    .await
+    .unwrap();
+    let p = client_for(&running, "in-seeded")
+        .get_profile()
         .await
         .unwrap();
-    let p = client_for(&running, "in-seeded").get_profile().await.unwrap();
-    assert_eq!((p.first_name.as_deref(), p.is_superuser), (Some("Grace"), Some(true)));
+    assert_eq!(
+        (p.first_name.as_deref(), p.is_superuser),
+        (Some("Grace"), Some(true))
+    );
 
-    std::fs::write(&seed, r#"{"accounts": [{"api_key": "in-x", "profile": {"email": "bad"}}]}"#).unwrap();
-    let Err(err) = Sandbox::open(&SandboxOptions { db: None, seed: Some(seed) }) else { panic!("bad seed accepted") };
-    assert!(err.to_string().contains("accounts[0]") && err.to_string().contains("email"), "{err}");
+    std::fs::write(
+        &seed,
+        r#"{"accounts": [{"api_key": "in-x", "profile": {"email": "bad"}}]}"#,
+    )
+    .unwrap();
+    let Err(err) = Sandbox::open(&SandboxOptions {
+        db: None,
+        seed: Some(seed),
+    }) else {
+        panic!("bad seed accepted")
+    };
+    assert!(
+        err.to_string().contains("accounts[0]") && err.to_string().contains("email"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_updates_of_different_fields_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let options = SandboxOptions { db: Some(dir.path().join("db.sqlite3")), seed: None };
-    let running = Sandbox::open(&options).unwrap().spawn_local().await.unwrap();
+    let options = SandboxOptions {
+        db: Some(dir.path().join("db.sqlite3")),
+        seed: None,
+    };
+    let running = Sandbox::open(&options)
+        .unwrap()
+        .spawn_local()
+        .await
+        .unwrap();
     let client = client_for(&running, running.demo_key());
     let id = running.demo().user_id;
-    let text_fields = ["first_name", "last_name", "phone", "state", "country", "address"];
+    let text_fields = [
+        "first_name",
+        "last_name",
+        "phone",
+        "state",
+        "country",
+        "address",
+    ];
     let mut tasks = Vec::new();
     for round in 0..5 {
         for field in text_fields {
@@ -232,18 +365,35 @@ async fn serves_its_spec_and_fastapi_style_404_405() {
         .unwrap();
     assert_eq!(spec["openapi"], "3.0.3");
     assert!(spec["paths"]["/api/v1/user/{user_id}"]["put"].is_object());
-    let missing = reqwest::get(format!("{}/nope", sandbox.url())).await.unwrap();
+    let missing = reqwest::get(format!("{}/nope", sandbox.url()))
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
-    assert_eq!(missing.json::<serde_json::Value>().await.unwrap(), json!({"detail": "Not Found"}));
-    let wrong = reqwest::Client::new().delete(format!("{}/api/v1/user", sandbox.url())).send().await.unwrap();
+    assert_eq!(
+        missing.json::<serde_json::Value>().await.unwrap(),
+        json!({"detail": "Not Found"})
+    );
+    let wrong = reqwest::Client::new()
+        .delete(format!("{}/api/v1/user", sandbox.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(wrong.status(), 405);
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_and_the_server_keeps_serving() {
     let (sandbox, client) = running().await;
-    let url = format!("{}/api/v1/user/{}?api_key={}", sandbox.url(), sandbox.demo().user_id, sandbox.demo_key());
-    let huge = format!("{{\"first_name\": \"{}\"}}", "x".repeat(insighto_sandbox::MAX_BODY_BYTES + 1));
+    let url = format!(
+        "{}/api/v1/user/{}?api_key={}",
+        sandbox.url(),
+        sandbox.demo().user_id,
+        sandbox.demo_key()
+    );
+    let huge = format!(
+        "{{\"first_name\": \"{}\"}}",
+        "x".repeat(insighto_sandbox::MAX_BODY_BYTES + 1)
+    );
     let response = reqwest::Client::new()
         .put(url)
         .header("content-type", "application/json")

@@ -29,7 +29,10 @@ pub fn client_for(sandbox: &RunningSandbox, key: &str) -> insighto::Client {
 pub fn client_preferring(sandbox: &RunningSandbox, code: u16) -> insighto::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("prefer", format!("code={code}").parse().unwrap());
-    let http = reqwest::Client::builder().default_headers(headers).build().unwrap();
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
     insighto::Client::builder(sandbox.demo_key())
         .base_url(sandbox.url())
         .http_client(http)
@@ -37,3 +40,8 @@ pub fn client_preferring(sandbox: &RunningSandbox, code: u16) -> insighto::Clien
         .build()
         .unwrap()
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

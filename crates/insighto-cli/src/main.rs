@@ -23,9 +23,15 @@ mod exit {
 }
 
 #[derive(Debug, Parser)]
-#[command(name = "insighto", version, about = "Read and update your Insighto.ai profile")]
-#[command(after_help = "Exit codes: 0 ok, 1 other failure, 2 usage or configuration, \
-3 authentication, 4 validation, 5 not found, 6 network, 7 server.")]
+#[command(
+    name = "insighto",
+    version,
+    about = "Read and update your Insighto.ai profile"
+)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 other failure, 2 usage or configuration, \
+3 authentication, 4 validation, 5 not found, 6 network, 7 server."
+)]
 struct Cli {
     /// API key (or INSIGHTO_API_KEY); never printed.
     #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
@@ -66,7 +72,7 @@ enum ProfileCommand {
         #[arg(long)]
         json: bool,
         #[command(flatten)]
-        fields: UpdateFlags,
+        fields: Box<UpdateFlags>,
     },
 }
 
@@ -94,7 +100,10 @@ struct Failure {
 
 impl Failure {
     fn new(code: u8, message: impl Into<String>) -> Self {
-        Self { message: message.into(), code }
+        Self {
+            message: message.into(),
+            code,
+        }
     }
 }
 
@@ -106,9 +115,10 @@ impl From<Error> for Failure {
             }
             Error::Validation { .. } => (exit::VALIDATION, "fix the values given"),
             Error::NotFound { .. } => (exit::NOT_FOUND, "check the user id"),
-            Error::Timeout | Error::Transport { .. } => {
-                (exit::NETWORK, "check your network and --base-url, then try again")
-            }
+            Error::Timeout | Error::Transport { .. } => (
+                exit::NETWORK,
+                "check your network and --base-url, then try again",
+            ),
             Error::RateLimited { .. } => (exit::SERVER, "wait a moment and try again"),
             _ => (exit::SERVER, "try again later"),
         };
@@ -167,14 +177,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Sandbox(args) => serve_sandbox(args).await,
         Command::Profile(command) => {
-            if let ProfileCommand::Update { fields, .. } = &command {
-                if fields.changed == 0 {
-                    return Err(Failure::new(
-                        exit::USAGE,
-                        "nothing to update: give at least one --<field> VALUE or --clear-<field> \
-                         (see `insighto profile update --help`)",
-                    ));
-                }
+            if let ProfileCommand::Update { fields, .. } = &command
+                && fields.changed == 0
+            {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    "nothing to update: give at least one --<field> VALUE or --clear-<field> \
+                     (see `insighto profile update --help`)",
+                ));
             }
             // Keep the embedded sandbox alive for the whole command.
             let (client, _sandbox) = connect(&cli.api_key, &cli.base_url, cli.sandbox).await?;
@@ -196,8 +206,15 @@ async fn connect(
 ) -> Result<(Client, Option<RunningSandbox>), Failure> {
     if sandbox {
         let db = default_db()?;
-        let running = Sandbox::open(&SandboxOptions { db: Some(db), seed: None })?.spawn_local().await?;
-        let client = Client::builder(running.demo_key()).base_url(running.url()).build()?;
+        let running = Sandbox::open(&SandboxOptions {
+            db: Some(db),
+            seed: None,
+        })?
+        .spawn_local()
+        .await?;
+        let client = Client::builder(running.demo_key())
+            .base_url(running.url())
+            .build()?;
         return Ok((client, Some(running)));
     }
     let key = api_key.as_deref().ok_or_else(|| {
@@ -212,7 +229,10 @@ async fn connect(
 /// The sandbox database in the user's data directory.
 fn default_db() -> Result<PathBuf, Failure> {
     let dirs = directories::ProjectDirs::from("ai", "Insighto", "insighto").ok_or_else(|| {
-        Failure::new(exit::OTHER, "cannot find your data directory; pass --db to `insighto sandbox`")
+        Failure::new(
+            exit::OTHER,
+            "cannot find your data directory; pass --db to `insighto sandbox`",
+        )
     })?;
     let dir = dirs.data_dir();
     std::fs::create_dir_all(dir)
@@ -226,9 +246,16 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
         (false, Some(db)) => Some(db),
         (false, None) => Some(default_db()?),
     };
-    let where_ = db.as_ref().map_or("memory".to_owned(), |p| p.display().to_string());
-    let sandbox = Sandbox::open(&SandboxOptions { db, seed: args.seed })?;
-    let running = sandbox.spawn(SocketAddr::from(([127, 0, 0, 1], args.port))).await?;
+    let where_ = db
+        .as_ref()
+        .map_or("memory".to_owned(), |p| p.display().to_string());
+    let sandbox = Sandbox::open(&SandboxOptions {
+        db,
+        seed: args.seed,
+    })?;
+    let running = sandbox
+        .spawn(SocketAddr::from(([127, 0, 0, 1], args.port)))
+        .await?;
     // This key is the sandbox's own demo key, not a secret of the user's.
     out(&format!(
         "Insighto sandbox listening on {url}\nDemo API key: {key}\nData: {where_}\n\
@@ -245,7 +272,10 @@ fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
     let value = serde_json::to_value(profile)
         .map_err(|e| Failure::new(exit::OTHER, format!("cannot encode the profile: {e}")))?;
     if json {
-        out(&format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default()));
+        out(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        ));
         return Ok(());
     }
     let names = std::iter::once("id")
@@ -269,5 +299,7 @@ fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
 fn out(text: &str) {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -20,21 +20,37 @@ fn insighto(data: &tempfile::TempDir) -> Command {
 }
 
 fn json_of(output: &[u8]) -> Value {
-    serde_json::from_slice(output).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))
+    serde_json::from_slice(output)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))
 }
 
 #[test]
 fn readme_main_command_persists_across_runs() {
     let data = tempfile::tempdir().unwrap();
     let out = insighto(&data)
-        .args(["--sandbox", "profile", "update", "--first-name", "Ada", "--clear-last-name"])
+        .args([
+            "--sandbox",
+            "profile",
+            "update",
+            "--first-name",
+            "Ada",
+            "--clear-last-name",
+        ])
         .assert()
         .success();
     let printed = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(printed.lines().any(|l| l.starts_with("first_name") && l.ends_with("Ada")), "{printed}");
+    assert!(
+        printed
+            .lines()
+            .any(|l| l.starts_with("first_name") && l.ends_with("Ada")),
+        "{printed}"
+    );
 
     // A new process is a restarted sandbox on the same database.
-    let out = insighto(&data).args(["profile", "show", "--json", "--sandbox"]).assert().success();
+    let out = insighto(&data)
+        .args(["profile", "show", "--json", "--sandbox"])
+        .assert()
+        .success();
     let profile = json_of(&out.get_output().stdout);
     assert_eq!(profile["first_name"], "Ada");
     assert_eq!(profile["last_name"], Value::Null);
@@ -46,7 +62,14 @@ fn usage_errors_exit_2() {
     let data = tempfile::tempdir().unwrap();
     for args in [
         vec!["--sandbox", "profile", "update"],
-        vec!["--sandbox", "profile", "update", "--phone", "1", "--clear-phone"],
+        vec![
+            "--sandbox",
+            "profile",
+            "update",
+            "--phone",
+            "1",
+            "--clear-phone",
+        ],
         vec!["--sandbox", "profile", "update", "--is-active", "maybe"],
         vec!["--sandbox", "profile", "update", "--birthdate", "yesterday"],
         vec!["profile", "show"],
@@ -70,7 +93,10 @@ fn background_sandbox(data: &tempfile::TempDir) -> (Child, String, String) {
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut field = |prefix: &str| {
         let line = lines.next().unwrap().unwrap();
-        line.strip_prefix(prefix).unwrap_or_else(|| panic!("{line}")).trim().to_owned()
+        line.strip_prefix(prefix)
+            .unwrap_or_else(|| panic!("{line}"))
+            .trim()
+            .to_owned()
     };
     let url = field("Insighto sandbox listening on");
     let key = field("Demo API key:");
@@ -95,12 +121,23 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
     assert!(key.starts_with("in-") && key.len() == 46, "{key}");
 
     let out = insighto(&data)
-        .args(["profile", "update", "--json", "--email", "ada@example.org", "--is-paying", "true"])
+        .args([
+            "profile",
+            "update",
+            "--json",
+            "--email",
+            "ada@example.org",
+            "--is-paying",
+            "true",
+        ])
         .args(["--base-url", &url, "--api-key", &key])
         .assert()
         .success();
     let profile = json_of(&out.get_output().stdout);
-    assert_eq!((profile["email"].as_str(), profile["is_paying"].as_bool()), (Some("ada@example.org"), Some(true)));
+    assert_eq!(
+        (profile["email"].as_str(), profile["is_paying"].as_bool()),
+        (Some("ada@example.org"), Some(true))
+    );
 
     let out = insighto(&data)
         .env("INSIGHTO_API_KEY", &key)
@@ -108,7 +145,10 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
         .args(["profile", "show", "--json"])
         .assert()
         .success();
-    assert_eq!(json_of(&out.get_output().stdout)["email"], "ada@example.org");
+    assert_eq!(
+        json_of(&out.get_output().stdout)["email"],
+        "ada@example.org"
+    );
 
     let secret = "in-ThisKeyIsWrongAndMustNeverBePrinted0000000000";
     let closed = {
@@ -117,7 +157,11 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
     };
     for (args, base, code) in [
         (vec!["profile", "show"], url.as_str(), 3),
-        (vec!["profile", "update", "--first-name", "x"], url.as_str(), 3),
+        (
+            vec!["profile", "update", "--first-name", "x"],
+            url.as_str(),
+            3,
+        ),
         (vec!["profile", "show"], closed.as_str(), 6),
     ] {
         let out = insighto(&data)
@@ -127,14 +171,27 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
             .assert()
             .code(code);
         let o = out.get_output();
-        let all = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(!all.contains("ThisKeyIsWrong"), "key printed: {all}");
         assert!(all.contains("error: "), "{all}");
     }
 
     // A validation error from the server: exit 4, the field named.
     let out = insighto(&data)
-        .args(["profile", "update", "--email", "not-an-email", "--base-url", &url, "--api-key", &key])
+        .args([
+            "profile",
+            "update",
+            "--email",
+            "not-an-email",
+            "--base-url",
+            &url,
+            "--api-key",
+            &key,
+        ])
         .assert()
         .code(4);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -144,6 +201,10 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
 #[test]
 fn help_never_shows_the_key_from_the_environment() {
     let data = tempfile::tempdir().unwrap();
-    let out = insighto(&data).env("INSIGHTO_API_KEY", "in-HelpMustHideThis").arg("--help").assert().success();
+    let out = insighto(&data)
+        .env("INSIGHTO_API_KEY", "in-HelpMustHideThis")
+        .arg("--help")
+        .assert()
+        .success();
     assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("HelpMustHideThis"));
 }

@@ -40,7 +40,10 @@ pub enum SandboxError {
     #[error("cannot read seed file {path}: {reason}")]
     Seed { path: PathBuf, reason: String },
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// How to start a sandbox.
@@ -90,12 +93,18 @@ impl Sandbox {
     }
 
     fn seed(&self, path: &Path) -> Result<(), SandboxError> {
-        let fail = |reason: String| SandboxError::Seed { path: path.to_owned(), reason };
+        let fail = |reason: String| SandboxError::Seed {
+            path: path.to_owned(),
+            reason,
+        };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let seed: SeedFile = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
         for (i, account) in seed.accounts.into_iter().enumerate() {
-            if account.api_key.trim().is_empty() || account.api_key.chars().any(char::is_whitespace) {
-                return Err(fail(format!("accounts[{i}].api_key is empty or has whitespace")));
+            if account.api_key.trim().is_empty() || account.api_key.chars().any(char::is_whitespace)
+            {
+                return Err(fail(format!(
+                    "accounts[{i}].api_key is empty or has whitespace"
+                )));
             }
             self.add_account(Some(&account.api_key), account.profile)
                 .map_err(|e| fail(format!("accounts[{i}]: {e}")))?;
@@ -104,17 +113,27 @@ impl Sandbox {
     }
 
     /// Adds an account (a new random key when `api_key` is `None`); fields are validated.
-    pub fn add_account(&self, api_key: Option<&str>, profile: Map<String, Value>) -> Result<Account, String> {
+    pub fn add_account(
+        &self,
+        api_key: Option<&str>,
+        profile: Map<String, Value>,
+    ) -> Result<Account, String> {
         let id = profile.get("id").cloned();
         let mut fields = validate::profile_fields(profile, false).map_err(|issues| {
-            issues.iter().map(|i| format!("{}: {}", i.loc[1], i.msg)).collect::<Vec<_>>().join("; ")
+            issues
+                .iter()
+                .map(|i| format!("{}: {}", i.loc[1], i.msg))
+                .collect::<Vec<_>>()
+                .join("; ")
         })?;
         if let Some(id) = id {
             let valid = id.as_str().and_then(|s| validate::user_id(s).ok());
             let id = valid.ok_or("id: not a uuid")?;
             fields.insert("id".into(), Value::String(id.to_string()));
         }
-        self.store.add_account(api_key, fields).map_err(|e| e.to_string())
+        self.store
+            .add_account(api_key, fields)
+            .map_err(|e| e.to_string())
     }
 
     /// The demo account (its key is stored with the data, so it is stable).
@@ -129,17 +148,28 @@ impl Sandbox {
 
     /// Serves on `addr` (port 0 picks a free one) in a background task.
     pub async fn spawn(self, addr: SocketAddr) -> Result<RunningSandbox, SandboxError> {
-        let listener = TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })?;
-        let local = listener.local_addr().map_err(|source| SandboxError::Bind { addr, source })?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| SandboxError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind { addr, source })?;
         let (stop, stopped) = oneshot::channel::<()>();
         let app = self.router();
         let task = tokio::spawn(async move {
             let shutdown = async move {
                 let _ = stopped.await;
             };
-            axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
         });
-        Ok(RunningSandbox { url: format!("http://{local}"), demo: self.demo, stop: Some(stop), task })
+        Ok(RunningSandbox {
+            url: format!("http://{local}"),
+            demo: self.demo,
+            stop: Some(stop),
+            task,
+        })
     }
 
     /// Serves on an ephemeral loopback port.

@@ -26,8 +26,14 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/api/v1/user", get(get_user).fallback(method_not_allowed))
-        .route("/api/v1/user/{user_id}", axum::routing::put(put_user).fallback(method_not_allowed))
-        .route("/api/v1/openapi.json", get(openapi_json).fallback(method_not_allowed))
+        .route(
+            "/api/v1/user/{user_id}",
+            axum::routing::put(put_user).fallback(method_not_allowed),
+        )
+        .route(
+            "/api/v1/openapi.json",
+            get(openapi_json).fallback(method_not_allowed),
+        )
         .fallback(not_found)
         .layer(axum::middleware::from_fn(prefer_code))
         .with_state(store)
@@ -50,9 +56,14 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
         .headers()
         .get("prefer")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split([',', ';']).find_map(|p| p.trim().strip_prefix("code=")))
+        .and_then(|v| {
+            v.split([',', ';'])
+                .find_map(|p| p.trim().strip_prefix("code="))
+        })
         .and_then(|code| code.trim().parse::<u16>().ok());
-    let Some(code) = wanted else { return next.run(request).await };
+    let Some(code) = wanted else {
+        return next.run(request).await;
+    };
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
     if code == 422 {
         let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
@@ -61,11 +72,17 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
     match PREFERABLE.iter().find(|(c, _)| *c == code) {
         Some((429, text)) => {
             let mut response = detail(status, text).into_response();
-            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             response
         }
         Some((_, text)) => detail(status, text).into_response(),
-        None => detail(StatusCode::BAD_REQUEST, "Prefer: code= must name a documented error status").into_response(),
+        None => detail(
+            StatusCode::BAD_REQUEST,
+            "Prefer: code= must name a documented error status",
+        )
+        .into_response(),
     }
 }
 
@@ -81,7 +98,10 @@ impl IntoResponse for Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failure");
-        Failure(StatusCode::INTERNAL_SERVER_ERROR, json!({"detail": "Internal Server Error"}))
+        Failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            json!({"detail": "Internal Server Error"}),
+        )
     }
 }
 
@@ -120,7 +140,10 @@ fn envelope(message: &str, profile: Value) -> Response {
     Json(json!({ "message": message, "meta": {}, "data": profile })).into_response()
 }
 
-async fn get_user(State(store): State<Arc<Store>>, RawQuery(query): RawQuery) -> Result<Response, Failure> {
+async fn get_user(
+    State(store): State<Arc<Store>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, Failure> {
     let account = authenticate(&store, query).await?;
     let id = account.user_id;
     match blocking(move || store.profile(id)).await? {
@@ -144,12 +167,17 @@ async fn put_user(
 
     // Like FastAPI, report the path and the body problems together.
     let mut issues = Vec::new();
-    let user_id = validate::user_id(&raw_id).map_err(|issue| issues.push(issue)).ok();
+    let user_id = validate::user_id(&raw_id)
+        .map_err(|issue| issues.push(issue))
+        .ok();
     let changes = validate::update_body(content_type.as_deref(), &body)
         .map_err(|found| issues.extend(found))
         .ok();
     let (Some(user_id), Some(changes)) = (user_id, changes) else {
-        return Err(Failure(StatusCode::UNPROCESSABLE_ENTITY, validate::error_body(&issues)));
+        return Err(Failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            validate::error_body(&issues),
+        ));
     };
 
     // Only superusers touch other profiles or grant superuser; a non-superuser learns
@@ -168,8 +196,14 @@ async fn put_user(
 async fn read_body(body: Body) -> Result<axum::body::Bytes, Failure> {
     match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(detail(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large or unreadable")),
-        Err(_) => Err(detail(StatusCode::REQUEST_TIMEOUT, "Request body not received in time")),
+        Ok(Err(_)) => Err(detail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request body too large or unreadable",
+        )),
+        Err(_) => Err(detail(
+            StatusCode::REQUEST_TIMEOUT,
+            "Request body not received in time",
+        )),
     }
 }
 

@@ -37,7 +37,8 @@ pub struct Spec {
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let json: Value = serde_yaml_ng::from_str(OPENAPI_YAML).expect("openapi.yaml is valid YAML");
+        let json: Value =
+            serde_yaml_ng::from_str(OPENAPI_YAML).expect("openapi.yaml is valid YAML");
         let fields = profile_fields(&json);
         Spec { json, fields }
     })

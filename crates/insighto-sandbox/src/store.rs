@@ -68,13 +68,17 @@ impl Store {
                  value TEXT NOT NULL
              );",
         )?;
-        Ok(Self { conn: Mutex::new(conn) })
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back), so a poisoned lock is still safe to use.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The demo account, created with a fresh key the first time.
@@ -82,7 +86,11 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let existing: Option<String> = tx
-            .query_row("SELECT value FROM settings WHERE name = 'demo_key'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE name = 'demo_key'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         let key = match existing {
             Some(key) => key,
@@ -96,7 +104,10 @@ impl Store {
                     }),
                 );
                 insert(&tx, &key, &profile)?;
-                tx.execute("INSERT INTO settings (name, value) VALUES ('demo_key', ?1)", [&key])?;
+                tx.execute(
+                    "INSERT INTO settings (name, value) VALUES ('demo_key', ?1)",
+                    [&key],
+                )?;
                 key
             }
         };
@@ -107,7 +118,11 @@ impl Store {
     }
 
     /// Adds an account unless its key exists; `fields` are validated profile fields.
-    pub fn add_account(&self, api_key: Option<&str>, fields: Map<String, Value>) -> Result<Account, StoreError> {
+    pub fn add_account(
+        &self,
+        api_key: Option<&str>,
+        fields: Map<String, Value>,
+    ) -> Result<Account, StoreError> {
         let key = api_key.map_or_else(new_api_key, str::to_owned);
         let id = fields
             .get("id")
@@ -117,28 +132,38 @@ impl Store {
         let profile = blank_profile(id, Value::Object(fields));
         {
             let conn = self.conn();
-            let exists: bool =
-                conn.query_row("SELECT EXISTS(SELECT 1 FROM users WHERE api_key = ?1)", [&key], |r| r.get(0))?;
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS(SELECT 1 FROM users WHERE api_key = ?1)",
+                [&key],
+                |r| r.get(0),
+            )?;
             if !exists {
                 insert(&conn, &key, &profile)?;
             }
         }
-        self.account(&key)?.ok_or_else(|| StoreError("account vanished".into()))
+        self.account(&key)?
+            .ok_or_else(|| StoreError("account vanished".into()))
     }
 
     /// The account a key belongs to.
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let row: Option<(String, String)> = self
             .conn()
-            .query_row("SELECT id, profile FROM users WHERE api_key = ?1", [api_key], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT id, profile FROM users WHERE api_key = ?1",
+                [api_key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()?;
-        let Some((id, profile)) = row else { return Ok(None) };
+        let Some((id, profile)) = row else {
+            return Ok(None);
+        };
         let profile: Value = serde_json::from_str(&profile)?;
         Ok(Some(Account {
             api_key: api_key.to_owned(),
-            user_id: id.parse().map_err(|_| StoreError(format!("bad user id {id}")))?,
+            user_id: id
+                .parse()
+                .map_err(|_| StoreError(format!("bad user id {id}")))?,
             is_superuser: profile["is_superuser"].as_bool().unwrap_or(false),
         }))
     }
@@ -147,21 +172,36 @@ impl Store {
     pub fn profile(&self, id: Uuid) -> Result<Option<Value>, StoreError> {
         let text: Option<String> = self
             .conn()
-            .query_row("SELECT profile FROM users WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT profile FROM users WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
-        text.map(|t| serde_json::from_str(&t).map_err(StoreError::from)).transpose()
+        text.map(|t| serde_json::from_str(&t).map_err(StoreError::from))
+            .transpose()
     }
 
     /// Applies validated `changes` to a profile atomically; `None` if no such user.
-    pub fn update(&self, id: Uuid, changes: &Map<String, Value>) -> Result<Option<Value>, StoreError> {
+    pub fn update(
+        &self,
+        id: Uuid,
+        changes: &Map<String, Value>,
+    ) -> Result<Option<Value>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let text: Option<String> = tx
-            .query_row("SELECT profile FROM users WHERE id = ?1", [id.to_string()], |r| r.get(0))
+            .query_row(
+                "SELECT profile FROM users WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
             .optional()?;
         let Some(text) = text else { return Ok(None) };
         let mut profile: Value = serde_json::from_str(&text)?;
-        let object = profile.as_object_mut().ok_or_else(|| StoreError("profile is not an object".into()))?;
+        let object = profile
+            .as_object_mut()
+            .ok_or_else(|| StoreError("profile is not an object".into()))?;
         for (name, value) in changes {
             object.insert(name.clone(), value.clone());
         }
@@ -204,6 +244,10 @@ fn blank_profile(id: Uuid, fields: Value) -> Value {
 
 /// A key shaped like Insighto's: `in-` and 43 random letters and digits.
 pub fn new_api_key() -> String {
-    let tail: String = rand::rng().sample_iter(&Alphanumeric).take(43).map(char::from).collect();
+    let tail: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(43)
+        .map(char::from)
+        .collect();
     format!("in-{tail}")
 }

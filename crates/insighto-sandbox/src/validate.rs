@@ -17,7 +17,11 @@ pub struct Issue {
 
 impl Issue {
     pub fn new(loc: Vec<Value>, msg: impl Into<String>, kind: &str) -> Self {
-        Self { loc, msg: msg.into(), kind: kind.to_owned() }
+        Self {
+            loc,
+            msg: msg.into(),
+            kind: kind.to_owned(),
+        }
     }
 }
 
@@ -29,12 +33,19 @@ pub fn error_body(issues: &[Issue]) -> Value {
 /// Checks a `user_id` path parameter.
 pub fn user_id(raw: &str) -> Result<uuid::Uuid, Issue> {
     parse_uuid(raw).ok_or_else(|| {
-        Issue::new(vec![json!("path"), json!("user_id")], "Input should be a valid UUID", "uuid_parsing")
+        Issue::new(
+            vec![json!("path"), json!("user_id")],
+            "Input should be a valid UUID",
+            "uuid_parsing",
+        )
     })
 }
 
 /// Parses and checks an update body; returns the fields to change, normalised.
-pub fn update_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String, Value>, Vec<Issue>> {
+pub fn update_body(
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Map<String, Value>, Vec<Issue>> {
     let not_an_object = || {
         vec![Issue::new(
             vec![json!("body")],
@@ -43,7 +54,12 @@ pub fn update_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String
         )]
     };
     if let Some(ct) = content_type {
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         let is_json = essence == "application/json"
             || (essence.starts_with("application/") && essence.ends_with("+json"));
         if !is_json {
@@ -51,10 +67,18 @@ pub fn update_body(content_type: Option<&str>, body: &[u8]) -> Result<Map<String
         }
     }
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(vec![Issue::new(vec![json!("body")], "Field required", "missing")]);
+        return Err(vec![Issue::new(
+            vec![json!("body")],
+            "Field required",
+            "missing",
+        )]);
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        vec![Issue::new(vec![json!("body"), json!(e.column())], "JSON decode error", "json_invalid")]
+        vec![Issue::new(
+            vec![json!("body"), json!(e.column())],
+            "JSON decode error",
+            "json_invalid",
+        )]
     })?;
     let Value::Object(object) = value else {
         return Err(not_an_object());
@@ -72,7 +96,9 @@ pub fn profile_fields(
     let mut issues = Vec::new();
     let mut clean = Map::new();
     for (name, value) in object {
-        let Some(field) = spec().fields.iter().find(|f| f.name == name) else { continue };
+        let Some(field) = spec().fields.iter().find(|f| f.name == name) else {
+            continue;
+        };
         if updatable_only && !field.updatable {
             continue;
         }
@@ -80,10 +106,16 @@ pub fn profile_fields(
             Ok(v) => {
                 clean.insert(name, v);
             }
-            Err((msg, kind)) => issues.push(Issue::new(vec![json!("body"), json!(name)], msg, kind)),
+            Err((msg, kind)) => {
+                issues.push(Issue::new(vec![json!("body"), json!(name)], msg, kind))
+            }
         }
     }
-    if issues.is_empty() { Ok(clean) } else { Err(issues) }
+    if issues.is_empty() {
+        Ok(clean)
+    } else {
+        Err(issues)
+    }
 }
 
 fn check(field: &Field, value: Value) -> Result<Value, (&'static str, &'static str)> {
@@ -115,7 +147,10 @@ fn check(field: &Field, value: Value) -> Result<Value, (&'static str, &'static s
         },
         FieldKind::DateTime => match value.as_str().map(DateTime::parse_from_rfc3339) {
             Some(Ok(dt)) => Ok(json!(canonical_datetime(dt.with_timezone(&Utc)))),
-            Some(Err(_)) => Err(("Input should be a valid datetime", "datetime_from_date_parsing")),
+            Some(Err(_)) => Err((
+                "Input should be a valid datetime",
+                "datetime_from_date_parsing",
+            )),
             None => Err(("Input should be a valid datetime", "datetime_type")),
         },
     }
@@ -128,20 +163,26 @@ pub fn canonical_datetime(dt: DateTime<Utc>) -> String {
 
 /// Only the hyphenated form (`8-4-4-4-12`), which is what `format: uuid` means.
 fn parse_uuid(s: &str) -> Option<uuid::Uuid> {
-    (s.len() == 36).then(|| uuid::Uuid::try_parse(s).ok()).flatten()
+    (s.len() == 36)
+        .then(|| uuid::Uuid::try_parse(s).ok())
+        .flatten()
 }
 
 /// A pragmatic address check: `local@domain`, a dotted domain of letters, digits and
 /// hyphens, no whitespace or control characters.
 fn is_email(s: &str) -> bool {
-    let Some((local, domain)) = s.rsplit_once('@') else { return false };
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.contains('@')
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_ascii_graphic() && !"()<>[]:;,\\\"".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !"()<>[]:;,\\\"".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && domain.len() <= 253
@@ -180,9 +221,13 @@ mod tests {
 
     #[test]
     fn points_at_each_bad_field() {
-        let found = issues(r#"{"email":"nope","is_active":"yes","role_id":"123","birthdate":"2020-01-01","phone":5}"#);
-        let mut locs: Vec<(String, String)> =
-            found.iter().map(|i| (i.loc[1].as_str().unwrap().to_owned(), i.kind.clone())).collect();
+        let found = issues(
+            r#"{"email":"nope","is_active":"yes","role_id":"123","birthdate":"2020-01-01","phone":5}"#,
+        );
+        let mut locs: Vec<(String, String)> = found
+            .iter()
+            .map(|i| (i.loc[1].as_str().unwrap().to_owned(), i.kind.clone()))
+            .collect();
         locs.sort();
         assert_eq!(
             locs,
@@ -202,7 +247,10 @@ mod tests {
         assert_eq!(issues("{").first().unwrap().kind, "json_invalid");
         assert_eq!(issues("[1]").first().unwrap().kind, "model_attributes_type");
         assert_eq!(issues("").first().unwrap().kind, "missing");
-        assert_eq!(issues(&"[".repeat(10_000)).first().unwrap().kind, "json_invalid");
+        assert_eq!(
+            issues(&"[".repeat(10_000)).first().unwrap().kind,
+            "json_invalid"
+        );
         let wrong_type = update_body(Some("text/plain"), b"{}").unwrap_err();
         assert_eq!(wrong_type[0].kind, "model_attributes_type");
         let invalid_utf8 = update_body(None, b"{\"first_name\": \"\xff\"}").unwrap_err();
@@ -211,10 +259,25 @@ mod tests {
 
     #[test]
     fn email_check() {
-        for good in ["a@b.co", "x.y+z@sub.example.org", "0@A.COM", "!#$%&'*+-/=?^_`{|}~@a.b"] {
+        for good in [
+            "a@b.co",
+            "x.y+z@sub.example.org",
+            "0@A.COM",
+            "!#$%&'*+-/=?^_`{|}~@a.b",
+        ] {
             assert!(is_email(good), "{good}");
         }
-        for bad in ["", "a", "a@", "@b.co", "a@b", "a b@c.de", "a@-b.co", "a..b@c.de", "a@b..co"] {
+        for bad in [
+            "",
+            "a",
+            "a@",
+            "@b.co",
+            "a@b",
+            "a b@c.de",
+            "a@-b.co",
+            "a..b@c.de",
+            "a@b..co",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
     }

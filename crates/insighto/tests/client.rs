@@ -67,14 +67,20 @@ async fn update_sends_set_clear_and_omits_the_rest() {
     assert_eq!(req.uri.path(), format!("/api/v1/user/{ID}"));
     assert_eq!(req.headers["content-type"], "application/json");
     let body: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
-    assert_eq!(body, json!({"first_name": "Ada", "phone": null, "is_paying": false}));
+    assert_eq!(
+        body,
+        json!({"first_name": "Ada", "phone": null, "is_paying": false})
+    );
 }
 
 #[tokio::test]
 async fn update_my_profile_learns_the_id_once() {
     let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
     let client = server.client();
-    let update = UserProfileUpdate { last_name: Some(Patch::set("Lovelace")), ..Default::default() };
+    let update = UserProfileUpdate {
+        last_name: Some(Patch::set("Lovelace")),
+        ..Default::default()
+    };
     client.update_my_profile(&update).await.unwrap();
     client.update_my_profile(&update).await.unwrap();
     let calls: Vec<String> = server
@@ -114,8 +120,14 @@ fn decoding_is_forgiving() {
         "id": ID, "birthdate": "2024-05-01T10:20:30.123456", "billing_updated_at": "2024-05-01T12:20:30+02:00"
     }});
     let decoded: insighto::types::UserProfileResponse = serde_json::from_value(sparse).unwrap();
-    assert_eq!(decoded.data.birthdate.unwrap().to_string(), "2024-05-01T10:20:30.123456Z");
-    assert_eq!(decoded.data.billing_updated_at.unwrap().to_string(), "2024-05-01T10:20:30Z");
+    assert_eq!(
+        decoded.data.birthdate.unwrap().to_string(),
+        "2024-05-01T10:20:30.123456Z"
+    );
+    assert_eq!(
+        decoded.data.billing_updated_at.unwrap().to_string(),
+        "2024-05-01T10:20:30Z"
+    );
     assert!(decoded.message.is_none());
 
     let no_id = json!({"message": null, "meta": {}, "data": {"first_name": "x"}});
@@ -128,20 +140,58 @@ fn error_cases() -> Vec<(&'static str, Canned)> {
     let echo = format!("bad key {KEY}");
     vec![
         ("unauthorized", Canned::json(401, json!({"detail": echo}))),
-        ("forbidden", Canned::json(403, json!({"detail": "Not enough permissions"}))),
-        ("not_found", Canned::json(404, json!({"detail": "User not found"}))),
+        (
+            "forbidden",
+            Canned::json(403, json!({"detail": "Not enough permissions"})),
+        ),
+        (
+            "not_found",
+            Canned::json(404, json!({"detail": "User not found"})),
+        ),
         (
             "validation",
-            Canned::json(422, json!({"detail": [{"loc": ["query", "api_key"], "msg": echo, "type": "value_error", "input": KEY}]})),
+            Canned::json(
+                422,
+                json!({"detail": [{"loc": ["query", "api_key"], "msg": echo, "type": "value_error", "input": KEY}]}),
+            ),
         ),
-        ("rate_limited", Canned::json(429, json!({"detail": "Too many requests"})).header("retry-after", "7")),
-        ("server", Canned::raw(500, "text/plain", "Internal Server Error")),
-        ("bad_gateway_html", Canned::raw(502, "text/html", format!("<html><body>upstream {KEY} failed</body></html>"))),
-        ("unexpected_status", Canned::raw(418, "text/plain", echo.clone())),
-        ("redirect", Canned::raw(302, "text/plain", "").header("location", format!("http://127.0.0.1:9/?api_key={KEY}"))),
-        ("undecodable", Canned::raw(200, "application/json", format!("{{\"data\": \"{KEY}\"}}"))),
-        ("truncated", Canned::raw(200, "application/json", "{\"message\": \"Data")),
-        ("timeout", Canned::json(200, profile(ID)).delayed(Duration::from_secs(5))),
+        (
+            "rate_limited",
+            Canned::json(429, json!({"detail": "Too many requests"})).header("retry-after", "7"),
+        ),
+        (
+            "server",
+            Canned::raw(500, "text/plain", "Internal Server Error"),
+        ),
+        (
+            "bad_gateway_html",
+            Canned::raw(
+                502,
+                "text/html",
+                format!("<html><body>upstream {KEY} failed</body></html>"),
+            ),
+        ),
+        (
+            "unexpected_status",
+            Canned::raw(418, "text/plain", echo.clone()),
+        ),
+        (
+            "redirect",
+            Canned::raw(302, "text/plain", "")
+                .header("location", format!("http://127.0.0.1:9/?api_key={KEY}")),
+        ),
+        (
+            "undecodable",
+            Canned::raw(200, "application/json", format!("{{\"data\": \"{KEY}\"}}")),
+        ),
+        (
+            "truncated",
+            Canned::raw(200, "application/json", "{\"message\": \"Data"),
+        ),
+        (
+            "timeout",
+            Canned::json(200, profile(ID)).delayed(Duration::from_secs(5)),
+        ),
     ]
 }
 
@@ -166,10 +216,26 @@ async fn every_error_kind_is_typed_and_never_shows_the_key() {
                 ("unauthorized", Error::Unauthorized { detail }) => detail.contains("bad key"),
                 ("forbidden", Error::Forbidden { detail }) => detail == "Not enough permissions",
                 ("not_found", Error::NotFound { detail }) => detail == "User not found",
-                ("validation", Error::Validation { detail }) => detail.len() == 1 && detail[0].type_ == "value_error",
-                ("rate_limited", Error::RateLimited { retry_after, .. }) => *retry_after == Some(Duration::from_secs(7)),
-                ("server", Error::Server { status: 500, detail }) => detail == "Internal Server Error",
-                ("bad_gateway_html", Error::Server { status: 502, detail }) => detail.contains("upstream"),
+                ("validation", Error::Validation { detail }) => {
+                    detail.len() == 1 && detail[0].type_ == "value_error"
+                }
+                ("rate_limited", Error::RateLimited { retry_after, .. }) => {
+                    *retry_after == Some(Duration::from_secs(7))
+                }
+                (
+                    "server",
+                    Error::Server {
+                        status: 500,
+                        detail,
+                    },
+                ) => detail == "Internal Server Error",
+                (
+                    "bad_gateway_html",
+                    Error::Server {
+                        status: 502,
+                        detail,
+                    },
+                ) => detail.contains("upstream"),
                 ("unexpected_status", Error::UnexpectedStatus { status: 418, .. }) => true,
                 ("redirect", Error::UnexpectedStatus { status: 302, .. }) => true,
                 ("undecodable" | "truncated", Error::Decode { status: 200, .. }) => true,
@@ -187,7 +253,11 @@ async fn connection_refused_is_a_transport_error_without_the_key() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     drop(listener);
-    let client = insighto::Client::builder(KEY).base_url(url).retry(RetryPolicy::none()).build().unwrap();
+    let client = insighto::Client::builder(KEY)
+        .base_url(url)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
     let err = client.get_profile().await.unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_no_key(&all_text(&err));
@@ -201,8 +271,19 @@ fn construction_errors_are_clear() {
         let err = insighto::Client::new(key).unwrap_err();
         assert!(err.to_string().contains(expected), "{key:?}: {err}");
     }
-    for url in ["ftp://x", "not a url", "http://h/?api_key=x", "http://user:pw@h/"] {
-        let err = insighto::Client::builder("in-x").base_url(url).build().unwrap_err();
-        assert!(matches!(err, insighto::ConfigError::InvalidBaseUrl { .. }), "{url}: {err}");
+    for url in [
+        "ftp://x",
+        "not a url",
+        "http://h/?api_key=x",
+        "http://user:pw@h/",
+    ] {
+        let err = insighto::Client::builder("in-x")
+            .base_url(url)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, insighto::ConfigError::InvalidBaseUrl { .. }),
+            "{url}: {err}"
+        );
     }
 }

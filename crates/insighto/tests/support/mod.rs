@@ -78,10 +78,19 @@ impl Scripted {
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let (req_log, queue) = (req_log.clone(), queue.clone());
                 async move {
-                    req_log.lock().unwrap().push(Recorded { method, uri, headers, body });
+                    req_log.lock().unwrap().push(Recorded {
+                        method,
+                        uri,
+                        headers,
+                        body,
+                    });
                     let canned = {
                         let mut q = queue.lock().unwrap();
-                        if q.len() > 1 { q.pop_front().unwrap() } else { q.front().unwrap().clone() }
+                        if q.len() > 1 {
+                            q.pop_front().unwrap()
+                        } else {
+                            q.front().unwrap().clone()
+                        }
                     };
                     tokio::time::sleep(canned.delay).await;
                     let mut response = Response::builder().status(canned.status);
@@ -95,7 +104,11 @@ impl Scripted {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self { url: format!("http://{addr}"), requests, script }
+        Self {
+            url: format!("http://{addr}"),
+            requests,
+            script,
+        }
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
