@@ -1,0 +1,179 @@
+//! The API contract as data: `openapi.yaml` read as JSON, turned into JSON Schema for
+//! validators, checked against the project's own rules ([`lint`]), and compared with
+//! another revision ([`diff`]). Used by `cargo xtask` and by the contract tests.
+
+pub mod diff;
+pub mod lint;
+
+use serde_json::{Map, Value, json};
+
+/// HTTP methods an OpenAPI path item can hold.
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// A parsed OpenAPI document.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    pub doc: Value,
+}
+
+impl Spec {
+    /// Parses YAML or JSON text.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let doc: Value =
+            serde_yaml_ng::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
+        if !doc.is_object() {
+            return Err("the document is not a mapping".into());
+        }
+        Ok(Self { doc })
+    }
+
+    /// Follows `$ref`s (local ones only) until a non-reference value.
+    pub fn resolve<'a>(&'a self, mut value: &'a Value) -> &'a Value {
+        for _ in 0..32 {
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(r) if r.starts_with('#') => match self.doc.pointer(&r[1..]) {
+                    Some(target) => value = target,
+                    None => return value,
+                },
+                _ => return value,
+            }
+        }
+        value
+    }
+
+    /// Every operation: (path, method, operation, JSON pointer of the operation).
+    pub fn operations(&self) -> Vec<(String, String, &Value, String)> {
+        let mut ops = Vec::new();
+        if let Some(paths) = self.doc["paths"].as_object() {
+            for (path, item) in paths {
+                for method in METHODS {
+                    if let Some(op) = item.get(method) {
+                        let pointer = format!("/paths/{}/{method}", escape(path));
+                        ops.push((path.clone(), method.to_owned(), op, pointer));
+                    }
+                }
+            }
+        }
+        ops
+    }
+
+    /// A JSON Schema (2020-12) for `schema`, with the spec's components as `$defs`.
+    pub fn json_schema(&self, schema: &Value) -> Value {
+        let mut defs = Map::new();
+        if let Some(schemas) = self.doc["components"]["schemas"].as_object() {
+            for (name, s) in schemas {
+                defs.insert(name.clone(), convert(s));
+            }
+        }
+        let mut root = convert(schema);
+        if let Value::Object(map) = &mut root {
+            map.insert("$defs".into(), Value::Object(defs));
+            map.insert(
+                "$schema".into(),
+                json!("https://json-schema.org/draft/2020-12/schema"),
+            );
+        } else {
+            root = json!({ "allOf": [root], "$defs": defs });
+        }
+        root
+    }
+
+    /// Validates `instance` against `schema`; each error as "pointer: message".
+    pub fn validate(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+        let compiled = self.json_schema(schema);
+        let validator = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&compiled)
+            .map_err(|e| vec![format!("schema does not compile: {e}")])?;
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The schema of a named component.
+    pub fn component(&self, name: &str) -> Option<&Value> {
+        self.doc["components"]["schemas"].get(name)
+    }
+}
+
+/// Escapes a JSON pointer segment.
+pub fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// OpenAPI 3.0 schema object to JSON Schema 2020-12: `nullable` becomes a `null` type,
+/// component `$ref`s point into `$defs`, OpenAPI-only keywords are dropped.
+fn convert(schema: &Value) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        let converted = match key.as_str() {
+            "$ref" => match value.as_str() {
+                Some(r) => json!(r.replace("#/components/schemas/", "#/$defs/")),
+                None => value.clone(),
+            },
+            "nullable" | "example" | "discriminator" | "xml" | "externalDocs" | "deprecated" => {
+                continue;
+            }
+            "properties" => Value::Object(
+                value
+                    .as_object()
+                    .map(|props| props.iter().map(|(k, v)| (k.clone(), convert(v))).collect())
+                    .unwrap_or_default(),
+            ),
+            "items" | "not" | "additionalProperties" => convert(value),
+            "allOf" | "oneOf" | "anyOf" => Value::Array(
+                value
+                    .as_array()
+                    .map(|a| a.iter().map(convert).collect())
+                    .unwrap_or_default(),
+            ),
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        match out.get("type").cloned() {
+            Some(Value::String(t)) => {
+                out.insert("type".into(), json!([t, "null"]));
+                if let Some(Value::Array(values)) = out.get_mut("enum") {
+                    values.push(Value::Null);
+                }
+            }
+            _ => return json!({ "anyOf": [Value::Object(out), { "type": "null" }] }),
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nullable_and_refs_convert() {
+        let spec = Spec::parse(include_str!("../../../openapi.yaml")).unwrap();
+        let profile = json!({"$ref": "#/components/schemas/UserProfile"});
+        assert!(
+            spec.validate(
+                &profile,
+                &json!({"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a", "phone": null})
+            )
+            .is_ok()
+        );
+        let errors = spec.validate(&profile, &json!({"phone": 5})).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let bad_id = spec.validate(&profile, &json!({"id": "nope"})).unwrap_err();
+        assert!(bad_id[0].starts_with("/id"), "{bad_id:?}");
+    }
+}
