@@ -1,44 +1,228 @@
-//! Helpers shared by the workspace's top-level tests.
+//! Helpers shared by the workspace's top-level tests: a sandbox whose every response is
+//! validated against `openapi.yaml`, a scripted server that records requests, and the
+//! README's Rust example as a doctest.
 
-use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
+pub mod scripted;
 
-/// A fresh in-memory sandbox on an ephemeral loopback port.
-pub async fn sandbox() -> (Sandbox, SandboxOptions) {
-    let options = SandboxOptions::default();
-    (Sandbox::open(&options).expect("sandbox opens"), options)
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex, OnceLock},
+};
+
+use axum::{
+    body::Body,
+    extract::{MatchedPath, Request},
+    middleware::Next,
+    response::Response,
+};
+use insighto_contract::Spec;
+use insighto_sandbox::{Account, Sandbox, SandboxOptions};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// `openapi.yaml`, parsed once.
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        Spec::parse(include_str!("../../openapi.yaml")).expect("openapi.yaml parses")
+    })
 }
 
-/// A running in-memory sandbox and a client for its demo account.
-pub async fn running() -> (RunningSandbox, insighto::Client) {
-    let (sandbox, _) = sandbox().await;
-    let running = sandbox.spawn_local().await.expect("sandbox binds loopback");
-    let client = client_for(&running, running.demo_key());
-    (running, client)
+/// A sandbox on loopback whose responses are each checked against the spec's schema
+/// for their operation and status; dropping it fails the test if any did not match.
+pub struct TestServer {
+    url: String,
+    demo: Account,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    violations: Arc<Mutex<Vec<String>>>,
+    checked: Arc<Mutex<usize>>,
 }
 
-/// A client for `key` against `sandbox`, without retries so errors surface at once.
-pub fn client_for(sandbox: &RunningSandbox, key: &str) -> insighto::Client {
-    insighto::Client::builder(key)
-        .base_url(sandbox.url())
-        .retry(insighto::RetryPolicy::none())
-        .build()
-        .expect("valid client settings")
+impl TestServer {
+    /// Serves `sandbox` behind the validating layer.
+    pub async fn serve(sandbox: Sandbox) -> Self {
+        let violations = Arc::new(Mutex::new(Vec::new()));
+        let checked = Arc::new(Mutex::new(0));
+        let (v, c) = (violations.clone(), checked.clone());
+        let demo = sandbox.demo().clone();
+        let app = sandbox.router().layer(axum::middleware::from_fn(
+            move |req: Request, next: Next| {
+                let (v, c) = (v.clone(), c.clone());
+                async move { conform(req, next, v, c).await }
+            },
+        ));
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            url,
+            demo,
+            stop: Some(stop),
+            task: Some(task),
+            violations,
+            checked,
+        }
+    }
+
+    /// A fresh in-memory sandbox.
+    pub async fn start() -> Self {
+        Self::serve(Sandbox::open(&SandboxOptions::default()).expect("sandbox opens")).await
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn demo(&self) -> &Account {
+        &self.demo
+    }
+
+    pub fn demo_key(&self) -> &str {
+        &self.demo.api_key
+    }
+
+    /// How many responses were validated so far.
+    pub fn checked(&self) -> usize {
+        *self.checked.lock().unwrap()
+    }
+
+    /// Stops the server gracefully (for restart tests) and checks conformance.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// A client for the demo account, without retries.
+    pub fn client(&self) -> insighto::Client {
+        self.client_for(self.demo_key())
+    }
+
+    /// A client for `key`, without retries so errors surface at once.
+    pub fn client_for(&self, key: &str) -> insighto::Client {
+        insighto::Client::builder(key)
+            .base_url(self.url())
+            .retry(insighto::RetryPolicy::none())
+            .build()
+            .expect("valid client settings")
+    }
+
+    /// A client that asks for a documented error status (`Prefer: code=NNN`).
+    pub fn client_preferring(&self, code: u16) -> insighto::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("prefer", format!("code={code}").parse().unwrap());
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap();
+        insighto::Client::builder(self.demo_key())
+            .base_url(self.url())
+            .http_client(http)
+            .retry(insighto::RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
 }
 
-/// A client that asks the sandbox for a documented error status (`Prefer: code=NNN`).
-pub fn client_preferring(sandbox: &RunningSandbox, code: u16) -> insighto::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("prefer", format!("code={code}").parse().unwrap());
-    let http = reqwest::Client::builder()
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    insighto::Client::builder(sandbox.demo_key())
-        .base_url(sandbox.url())
-        .http_client(http)
-        .retry(insighto::RetryPolicy::none())
-        .build()
-        .unwrap()
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let violations = self.violations.lock().unwrap();
+        if !violations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "sandbox responses that do not match openapi.yaml:\n{}",
+                violations.join("\n")
+            );
+        }
+    }
+}
+
+/// Checks one response against the spec; records what does not match.
+async fn conform(
+    req: Request,
+    next: Next,
+    violations: Arc<Mutex<Vec<String>>>,
+    checked: Arc<Mutex<usize>>,
+) -> Response {
+    let method = req.method().as_str().to_ascii_lowercase();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let response = next.run(req).await;
+    let Some(route) = route else { return response };
+    let Some(op) = spec().doc["paths"]
+        .get(&route)
+        .and_then(|item| item.get(&method))
+    else {
+        return response; // the spec document itself, or a method the spec lacks
+    };
+    let status = response.status().as_u16();
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let responses = &op["responses"];
+    let documented = responses
+        .get(status.to_string())
+        .or_else(|| responses.get(format!("{}XX", status / 100)))
+        .map(|r| spec().resolve(r));
+    let problem = match documented {
+        None => Some(format!(
+            "{method} {route} -> {status}: status not documented"
+        )),
+        Some(doc) => {
+            let content_type = parts
+                .headers
+                .get("content-type")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let media = content_type.split(';').next().unwrap_or("").trim();
+            match doc["content"].get(media) {
+                None => Some(format!(
+                    "{method} {route} -> {status}: media type {media:?} not documented"
+                )),
+                Some(m) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Err(e) => Some(format!(
+                        "{method} {route} -> {status}: body is not JSON: {e}"
+                    )),
+                    Ok(instance) => spec()
+                        .validate(&m["schema"], &instance)
+                        .err()
+                        .map(|errors| {
+                            format!("{method} {route} -> {status}: {}", errors.join("; "))
+                        }),
+                },
+            }
+        }
+    };
+    *checked.lock().unwrap() += 1;
+    if let Some(problem) = problem {
+        violations.lock().unwrap().push(problem);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A fresh validated sandbox and a client for its demo account.
+pub async fn running() -> (TestServer, insighto::Client) {
+    let server = TestServer::start().await;
+    let client = server.client();
+    (server, client)
 }
 
 /// The README's Rust examples, compiled and run as doctests.

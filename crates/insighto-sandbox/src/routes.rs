@@ -34,13 +34,14 @@ pub fn router(store: Arc<Store>) -> Router {
             "/api/v1/openapi.json",
             get(openapi_json).fallback(method_not_allowed),
         )
+        .route_layer(axum::middleware::from_fn(prefer_code))
         .fallback(not_found)
-        .layer(axum::middleware::from_fn(prefer_code))
         .with_state(store)
 }
 
 /// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so
-/// that tests can see every documented error without a misbehaving server.
+/// that tests can see every documented error without a misbehaving server. Only a status
+/// the spec documents for the operation is honoured; any other `Prefer` is ignored.
 const PREFERABLE: &[(u16, &str)] = &[
     (401, "Not authenticated"),
     (403, "Not enough permissions"),
@@ -61,10 +62,18 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
                 .find_map(|p| p.trim().strip_prefix("code="))
         })
         .and_then(|code| code.trim().parse::<u16>().ok());
-    let Some(code) = wanted else {
+    let documented = |code: u16| {
+        let route = request.extensions().get::<axum::extract::MatchedPath>();
+        let method = request.method().as_str().to_ascii_lowercase();
+        let responses = route.map(|r| &spec().json["paths"][r.as_str()][method]["responses"]);
+        responses.is_some_and(|r| {
+            r.get(code.to_string()).is_some() || r.get(format!("{}XX", code / 100)).is_some()
+        })
+    };
+    let Some(code) = wanted.filter(|&c| c >= 400 && documented(c)) else {
         return next.run(request).await;
     };
-    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if code == 422 {
         let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
         return Failure(status, validate::error_body(&[issue])).into_response();
@@ -78,11 +87,7 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
             response
         }
         Some((_, text)) => detail(status, text).into_response(),
-        None => detail(
-            StatusCode::BAD_REQUEST,
-            "Prefer: code= must name a documented error status",
-        )
-        .into_response(),
+        None => detail(status, "Error").into_response(),
     }
 }
 

@@ -1,7 +1,5 @@
 //! A scripted HTTP server on loopback: it records every request and answers from a queue.
 
-#![allow(dead_code)]
-
 use std::{
     collections::VecDeque,
     net::SocketAddr,
@@ -65,7 +63,6 @@ impl Canned {
 pub struct Scripted {
     pub url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
-    script: Arc<Mutex<VecDeque<Canned>>>,
 }
 
 impl Scripted {
@@ -73,7 +70,7 @@ impl Scripted {
     pub async fn start(script: Vec<Canned>) -> Self {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let script = Arc::new(Mutex::new(VecDeque::from(script)));
-        let (req_log, queue) = (requests.clone(), script.clone());
+        let (req_log, queue) = (requests.clone(), script);
         let app = axum::Router::new().fallback(
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let (req_log, queue) = (req_log.clone(), queue.clone());
@@ -107,7 +104,6 @@ impl Scripted {
         Self {
             url: format!("http://{addr}"),
             requests,
-            script,
         }
     }
 
@@ -126,9 +122,7 @@ impl Scripted {
 
 /// The documented example envelope, from openapi.yaml itself.
 pub fn documented_envelope() -> serde_json::Value {
-    let spec: serde_json::Value =
-        serde_yaml_ng::from_str(include_str!("../../../../openapi.yaml")).unwrap();
-    spec["components"]["examples"]["DocumentedProfileEnvelope"]["value"].clone()
+    crate::spec().doc["components"]["examples"]["DocumentedProfileEnvelope"]["value"].clone()
 }
 
 /// Every string a caller could see of an error: Display, Debug and the source chain.

@@ -1,13 +1,13 @@
 //! The client against a scripted loopback server: what goes on the wire, how responses
 //! decode, and that no error ever shows the key.
 
-mod support;
-
 use std::time::Duration;
 
 use insighto::{Error, Patch, RetryPolicy, types::UserProfileUpdate};
+use insighto_tests::scripted::{
+    Canned, KEY, Scripted, all_text, assert_no_key, documented_envelope,
+};
 use serde_json::json;
-use support::{Canned, KEY, Scripted, all_text, assert_no_key, documented_envelope};
 
 fn profile(id: &str) -> serde_json::Value {
     json!({"message": "Data retrieved successfully", "meta": {}, "data": {"id": id}})
