@@ -62,10 +62,12 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
                 .find_map(|p| p.trim().strip_prefix("code="))
         })
         .and_then(|code| code.trim().parse::<u16>().ok());
-    let documented = |code: u16| {
-        let route = request.extensions().get::<axum::extract::MatchedPath>();
+    let route = request.extensions().get::<axum::extract::MatchedPath>();
+    let responses = route.map(|r| {
         let method = request.method().as_str().to_ascii_lowercase();
-        let responses = route.map(|r| &spec().json["paths"][r.as_str()][method]["responses"]);
+        &spec().json["paths"][r.as_str()][method]["responses"]
+    });
+    let documented = |code: u16| {
         responses.is_some_and(|r| {
             r.get(code.to_string()).is_some() || r.get(format!("{}XX", code / 100)).is_some()
         })
