@@ -1,1 +1,346 @@
+//! Snapshots of the wire format: the exact requests the client sends, the sandbox's
+//! responses, how documented bodies decode, and the text of every error. A change of a
+//! single byte fails here until a reviewer accepts it (`cargo insta review`).
 
+use std::time::Duration;
+
+use insighto::{Patch, RetryPolicy, Timestamp, types::UserProfileUpdate};
+use insighto_tests::{
+    TestServer,
+    scripted::{Canned, KEY, Recorded, Scripted, documented_envelope},
+};
+use serde_json::{Value, json};
+
+const ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+
+/// What matters of a request: method, path, query (key redacted), the headers that
+/// matter, and the body byte for byte.
+fn request(r: &Recorded) -> Value {
+    let encoded: String = url::form_urlencoded::byte_serialize(KEY.as_bytes()).collect();
+    let header = |name: &str| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+    let user_agent =
+        header("user-agent").map(|ua| ua.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+    json!({
+        "method": r.method.as_str(),
+        "path": r.uri.path(),
+        "query": r.uri.query().map(|q| q.replace(&encoded, "[API_KEY]")),
+        "headers": {
+            "accept": header("accept"),
+            "content-type": header("content-type"),
+            "content-length": header("content-length"),
+            "authorization": header("authorization"),
+            "user-agent": user_agent,
+        },
+        "body": String::from_utf8(r.body.to_vec()).unwrap(),
+    })
+}
+
+async fn requests_of(call: impl AsyncFnOnce(&insighto::Client)) -> Vec<Value> {
+    let envelope = json!({"message": "ok", "meta": {}, "data": {"id": ID}});
+    let server = Scripted::start(vec![Canned::json(200, envelope)]).await;
+    call(&server.client()).await;
+    server.requests().iter().map(request).collect()
+}
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn request_get_profile() {
+    let sent = requests_of(async |c| {
+        c.get_profile().await.unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[tokio::test]
+async fn request_update_setting_fields() {
+    let update = UserProfileUpdate {
+        first_name: Some(Patch::set("Ada")),
+        is_paying: Some(Patch::Set(false)),
+        role_id: Some(Patch::Set(ID.parse().unwrap())),
+        birthdate: Some(Patch::Set(ts("1815-12-10T00:00:00+01:00"))),
+        ..Default::default()
+    };
+    let sent = requests_of(async |c| {
+        c.update_profile(ID.parse().unwrap(), &update)
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[tokio::test]
+async fn request_update_omitting_everything() {
+    let sent = requests_of(async |c| {
+        c.update_profile(ID.parse().unwrap(), &UserProfileUpdate::default())
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[tokio::test]
+async fn request_update_clearing_fields() {
+    let update = UserProfileUpdate {
+        phone: Some(Patch::Clear),
+        birthdate: Some(Patch::Clear),
+        role_id: Some(Patch::Clear),
+        is_trial: Some(Patch::Clear),
+        ..Default::default()
+    };
+    let sent = requests_of(async |c| {
+        c.update_profile(ID.parse().unwrap(), &update)
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[tokio::test]
+async fn request_update_every_field() {
+    let when = || Some(Patch::Set(ts("2024-05-01T10:20:30.5Z")));
+    let id = || Some(Patch::Set(ID.parse().unwrap()));
+    let text = |s: &str| Some(Patch::set(s));
+    let yes = || Some(Patch::Set(true));
+    let update = UserProfileUpdate {
+        first_name: text("Ada"),
+        last_name: text("Lovelace"),
+        email: text("ada@example.org"),
+        is_active: yes(),
+        is_superuser: Some(Patch::Set(false)),
+        birthdate: when(),
+        is_enterprise: yes(),
+        role_id: id(),
+        phone: text("+44 20 7946 0000"),
+        state: text("London"),
+        country: text("GB"),
+        address: text("12 St James's Square"),
+        active_billing_plan_id: id(),
+        next_billing_plan_id: id(),
+        stripe_customer_id: text("cus_1"),
+        stripe_subscription_id: text("sub_1"),
+        stripe_subscription_status: text("active"),
+        stripe_has_payment_method: yes(),
+        is_trial: yes(),
+        used_trial: yes(),
+        is_paying: yes(),
+        stripe_last_payment_date: when(),
+        billing_updated_at: when(),
+        last_credits_refresh: when(),
+        next_credits_refresh: when(),
+    };
+    let sent = requests_of(async |c| {
+        c.update_profile(ID.parse().unwrap(), &update)
+            .await
+            .unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[tokio::test]
+async fn request_update_my_profile_reads_the_id_first() {
+    let update = UserProfileUpdate {
+        last_name: Some(Patch::set("Lovelace")),
+        ..Default::default()
+    };
+    let sent = requests_of(async |c| {
+        c.update_my_profile(&update).await.unwrap();
+    })
+    .await;
+    insta::assert_json_snapshot!(sent);
+}
+
+#[test]
+fn decoded_documented_example() {
+    let decoded: insighto::types::UserProfileResponse =
+        serde_json::from_value(documented_envelope()).unwrap();
+    insta::assert_debug_snapshot!(decoded);
+}
+
+#[test]
+fn decoded_sparse_profile_with_naive_datetimes() {
+    let body = json!({"message": null, "meta": {"page": 1}, "data": {
+        "id": ID, "first_name": null, "birthdate": "2024-05-01T10:20:30.123456", "new_field": true
+    }});
+    let decoded: insighto::types::UserProfileResponse = serde_json::from_value(body).unwrap();
+    insta::assert_debug_snapshot!(decoded);
+}
+
+/// The sandbox's answers, as the wire carries them (id redacted).
+#[tokio::test]
+async fn sandbox_responses() {
+    let server = TestServer::start().await;
+    let http = reqwest::Client::new();
+    let base = server.url().to_owned();
+    let key = server.demo_key().to_owned();
+    let me = server.demo().user_id;
+    let user = |id: &str| format!("{base}/api/v1/user/{id}?api_key={key}");
+    let cases: Vec<(&str, reqwest::RequestBuilder)> = vec![
+        ("get", http.get(format!("{base}/api/v1/user?api_key={key}"))),
+        (
+            "put_set",
+            http.put(user(&me.to_string()))
+                .json(&json!({"first_name": "Ada", "birthdate": "1815-12-10T00:00:00+01:00"})),
+        ),
+        (
+            "put_clear",
+            http.put(user(&me.to_string()))
+                .json(&json!({"first_name": null})),
+        ),
+        (
+            "put_empty",
+            http.put(user(&me.to_string())).json(&json!({})),
+        ),
+        ("missing_key_401", http.get(format!("{base}/api/v1/user"))),
+        (
+            "unknown_key_401",
+            http.get(format!("{base}/api/v1/user?api_key=in-unknown")),
+        ),
+        ("other_user_403", http.put(user(ID)).json(&json!({}))),
+        (
+            "invalid_body_422",
+            http.put(user(&me.to_string()))
+                .json(&json!({"email": "x", "is_active": "yes", "role_id": 7})),
+        ),
+        (
+            "malformed_json_422",
+            http.put(user(&me.to_string()))
+                .header("content-type", "application/json")
+                .body("{\"a\":"),
+        ),
+        ("bad_user_id_422", http.put(user("42")).json(&json!({}))),
+        (
+            "prefer_429",
+            http.get(format!("{base}/api/v1/user?api_key={key}"))
+                .header("prefer", "code=429"),
+        ),
+        (
+            "prefer_500",
+            http.get(format!("{base}/api/v1/user?api_key={key}"))
+                .header("prefer", "code=500"),
+        ),
+        ("unknown_path_404", http.get(format!("{base}/api/v2/user"))),
+    ];
+    let mut answers = serde_json::Map::new();
+    for (name, request) in cases {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let content_type = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body: Value = response.json().await.unwrap();
+        answers.insert(name.into(), json!({"status": status, "content-type": content_type, "retry-after": retry_after, "body": body}));
+    }
+    insta::assert_json_snapshot!(Value::Object(answers), {".*.body.data.id" => "[id]"});
+}
+
+/// The text a user reads for every error kind.
+#[tokio::test]
+async fn error_texts() {
+    let cases = vec![
+        (
+            "unauthorized",
+            Canned::json(401, json!({"detail": "Not authenticated"})),
+        ),
+        (
+            "forbidden",
+            Canned::json(403, json!({"detail": "Not enough permissions"})),
+        ),
+        (
+            "not_found",
+            Canned::json(404, json!({"detail": "User not found"})),
+        ),
+        (
+            "validation",
+            Canned::json(
+                422,
+                json!({"detail": [{"loc": ["body", "email"], "msg": "value is not a valid email address", "type": "value_error"}, {"loc": ["body", "tags", 0], "msg": "bad", "type": "x"}]}),
+            ),
+        ),
+        (
+            "rate_limited",
+            Canned::json(429, json!({"detail": "Too many requests"})).header("retry-after", "30"),
+        ),
+        (
+            "server",
+            Canned::raw(500, "text/plain", "Internal Server Error"),
+        ),
+        (
+            "bad_gateway",
+            Canned::raw(
+                502,
+                "text/html",
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+            ),
+        ),
+        (
+            "unexpected_status",
+            Canned::raw(418, "text/plain", "teapot"),
+        ),
+        (
+            "undecodable",
+            Canned::raw(200, "application/json", "{\"data\": 1}"),
+        ),
+        (
+            "timeout",
+            Canned::json(200, json!({})).delayed(Duration::from_secs(3)),
+        ),
+    ];
+    let mut texts = Vec::new();
+    for (name, canned) in cases {
+        let server = Scripted::start(vec![canned]).await;
+        let client = insighto::Client::builder(KEY)
+            .base_url(&server.url)
+            .timeout(Duration::from_millis(200))
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        texts.push(format!(
+            "{name}: {}",
+            client.get_profile().await.unwrap_err()
+        ));
+    }
+    let refused = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let client = insighto::Client::builder(KEY)
+        .base_url(refused)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    texts.push(format!(
+        "transport: {}",
+        client.get_profile().await.unwrap_err()
+    ));
+    for (name, err) in [
+        ("missing_key", insighto::ConfigError::MissingApiKey),
+        ("empty_key", insighto::Client::new(" ").unwrap_err()),
+        (
+            "malformed_key",
+            insighto::Client::new("in-a b").unwrap_err(),
+        ),
+        (
+            "bad_base_url",
+            insighto::Client::builder("in-x")
+                .base_url("ftp://x")
+                .build()
+                .unwrap_err(),
+        ),
+    ] {
+        texts.push(format!("{name}: {err}"));
+    }
+    insta::assert_snapshot!(texts.join("\n"));
+}

@@ -81,6 +81,11 @@ impl<T: JsonSchema> JsonSchema for Patch<T> {
         format!("Nullable_{}", T::schema_name())
     }
 
+    /// Inline, like the nullable value it stands for in the spec.
+    fn is_referenceable() -> bool {
+        false
+    }
+
     fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
         <Option<T>>::json_schema(generator)
     }

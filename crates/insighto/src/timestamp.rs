@@ -92,6 +92,11 @@ impl JsonSchema for Timestamp {
         "DateTime".to_owned()
     }
 
+    /// Inline, like the `format: date-time` string it stands for in the spec.
+    fn is_referenceable() -> bool {
+        false
+    }
+
     fn json_schema(generator: &mut schemars::r#gen::SchemaGenerator) -> schemars::schema::Schema {
         <DateTime<Utc>>::json_schema(generator)
     }
