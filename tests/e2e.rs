@@ -256,6 +256,7 @@ async fn state_survives_a_restart_with_the_same_key() {
     let options = SandboxOptions {
         db: Some(dir.path().join("sandbox.sqlite3")),
         seed: None,
+        ..Default::default()
     };
     let first = TestServer::serve(Sandbox::open(&options).unwrap()).await;
     let key = first.demo_key().to_owned();
@@ -284,6 +285,7 @@ async fn seed_file_adds_accounts_and_rejects_bad_ones_clearly() {
     let options = SandboxOptions {
         db: None,
         seed: Some(seed.clone()),
+        ..Default::default()
     };
     let running = TestServer::serve(Sandbox::open(&options).unwrap()).await;
     let p = running.client_for("in-seeded").get_profile().await.unwrap();
@@ -300,6 +302,7 @@ async fn seed_file_adds_accounts_and_rejects_bad_ones_clearly() {
     let Err(err) = Sandbox::open(&SandboxOptions {
         db: None,
         seed: Some(seed),
+        ..Default::default()
     }) else {
         panic!("bad seed accepted")
     };
@@ -315,6 +318,7 @@ async fn concurrent_updates_of_different_fields_lose_nothing() {
     let options = SandboxOptions {
         db: Some(dir.path().join("db.sqlite3")),
         seed: None,
+        ..Default::default()
     };
     let running = TestServer::serve(Sandbox::open(&options).unwrap()).await;
     let client = running.client_for(running.demo_key());

@@ -209,6 +209,7 @@ async fn connect(
         let running = Sandbox::open(&SandboxOptions {
             db: Some(db),
             seed: None,
+            ..Default::default()
         })?
         .spawn_local()
         .await?;
@@ -252,6 +253,7 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
     let sandbox = Sandbox::open(&SandboxOptions {
         db,
         seed: args.seed,
+        ..Default::default()
     })?;
     let running = sandbox
         .spawn(SocketAddr::from(([127, 0, 0, 1], args.port)))

@@ -22,11 +22,17 @@ use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
     sync::Arc,
+    time::Duration,
+};
+
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto,
 };
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
 pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES};
 pub use spec::OPENAPI_YAML;
@@ -53,7 +59,14 @@ pub struct SandboxOptions {
     pub db: Option<PathBuf>,
     /// A JSON seed file of extra accounts (see [`SeedFile`]).
     pub seed: Option<PathBuf>,
+    /// How long a client may take to send a request body (default [`BODY_TIMEOUT`]).
+    pub body_timeout: Option<Duration>,
+    /// How long a client may take to send the request head (default [`HEADER_TIMEOUT`]).
+    pub header_timeout: Option<Duration>,
 }
+
+/// How long a client may take to send its request line and headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The seed file: `{"accounts": [{"api_key": "in-...", "profile": {...}}]}`.
 ///
@@ -78,6 +91,8 @@ pub struct SeedAccount {
 pub struct Sandbox {
     store: Arc<store::Store>,
     demo: Account,
+    body_timeout: Duration,
+    header_timeout: Duration,
 }
 
 impl Sandbox {
@@ -85,7 +100,12 @@ impl Sandbox {
     pub fn open(options: &SandboxOptions) -> Result<Self, SandboxError> {
         let store = Arc::new(store::Store::open(options.db.as_deref())?);
         let demo = store.ensure_demo()?;
-        let sandbox = Self { store, demo };
+        let sandbox = Self {
+            store,
+            demo,
+            body_timeout: options.body_timeout.unwrap_or(BODY_TIMEOUT),
+            header_timeout: options.header_timeout.unwrap_or(HEADER_TIMEOUT),
+        };
         if let Some(path) = &options.seed {
             sandbox.seed(path)?;
         }
@@ -143,7 +163,10 @@ impl Sandbox {
 
     /// The HTTP router, for embedding in another server or calling in-process.
     pub fn router(&self) -> axum::Router {
-        routes::router(self.store.clone())
+        routes::router(routes::AppState {
+            store: self.store.clone(),
+            body_timeout: self.body_timeout,
+        })
     }
 
     /// Serves on `addr` (port 0 picks a free one) in a background task.
@@ -154,16 +177,8 @@ impl Sandbox {
         let local = listener
             .local_addr()
             .map_err(|source| SandboxError::Bind { addr, source })?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let app = self.router();
-        let task = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.await;
-            };
-            axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown)
-                .await
-        });
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, self.router(), self.header_timeout, stopped));
         Ok(RunningSandbox {
             url: format!("http://{local}"),
             demo: self.demo,
@@ -182,8 +197,8 @@ impl Sandbox {
 pub struct RunningSandbox {
     url: String,
     demo: Account,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<std::io::Result<()>>,
+    stop: Option<watch::Sender<bool>>,
+    task: JoinHandle<()>,
 }
 
 impl RunningSandbox {
@@ -205,7 +220,7 @@ impl RunningSandbox {
     /// Stops accepting connections, finishes the requests in flight, and returns.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
         let _ = (&mut self.task).await;
     }
@@ -214,7 +229,54 @@ impl RunningSandbox {
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
+            let _ = stop.send(true);
         }
     }
+}
+
+/// Accepts connections until `stop` turns true, then lets the open ones finish (for at
+/// most a few seconds). Unlike `axum::serve`, it bounds how long a client may take to
+/// send its request head, so slow clients cannot pin connections forever.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut connections = tokio::task::JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stop.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+        while connections.try_join_next().is_some() {}
+    }
+    let drain = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
 }

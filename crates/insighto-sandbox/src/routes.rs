@@ -23,7 +23,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long a client may take to send its body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub fn router(store: Arc<Store>) -> Router {
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub body_timeout: Duration,
+}
+
+pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/user", get(get_user).fallback(method_not_allowed))
         .route(
@@ -36,7 +43,7 @@ pub fn router(store: Arc<Store>) -> Router {
         )
         .route_layer(axum::middleware::from_fn(prefer_code))
         .fallback(not_found)
-        .with_state(store)
+        .with_state(state)
 }
 
 /// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so
@@ -148,7 +155,7 @@ fn envelope(message: &str, profile: Value) -> Response {
 }
 
 async fn get_user(
-    State(store): State<Arc<Store>>,
+    State(AppState { store, .. }): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
     let account = authenticate(&store, query).await?;
@@ -160,7 +167,10 @@ async fn get_user(
 }
 
 async fn put_user(
-    State(store): State<Arc<Store>>,
+    State(AppState {
+        store,
+        body_timeout,
+    }): State<AppState>,
     Path(raw_id): Path<String>,
     RawQuery(query): RawQuery,
     request: Request,
@@ -170,7 +180,7 @@ async fn put_user(
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let body = read_body(request.into_body()).await?;
+    let body = read_body(request.into_body(), body_timeout).await?;
 
     // Like FastAPI, report the path and the body problems together.
     let mut issues = Vec::new();
@@ -200,8 +210,8 @@ async fn put_user(
 }
 
 /// Reads the body within the size limit and the time limit.
-async fn read_body(body: Body) -> Result<axum::body::Bytes, Failure> {
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+async fn read_body(body: Body, timeout: Duration) -> Result<axum::body::Bytes, Failure> {
+    match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(detail(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -23,6 +23,8 @@ pub const DEFAULT_USER_AGENT: &str = concat!("insighto-rust/", env!("CARGO_PKG_V
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time for a whole attempt (connect, send, receive the body).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on a response body; a profile is a few kilobytes.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Environment variable holding the API key.
 pub const ENV_API_KEY: &str = "INSIGHTO_API_KEY";
@@ -37,6 +39,7 @@ pub struct ClientState {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     user_agent: HeaderValue,
+    max_response_bytes: usize,
 }
 
 /// A client for the Insighto user-profile API.
@@ -191,6 +194,7 @@ pub struct ClientBuilder {
     user_agent: String,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
+    max_response_bytes: usize,
 }
 
 impl ClientBuilder {
@@ -203,6 +207,7 @@ impl ClientBuilder {
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             http: None,
             retry: RetryPolicy::default(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 
@@ -239,7 +244,8 @@ impl ClientBuilder {
     /// A `reqwest::Client` of the caller's (proxies, TLS roots, pools...).
     ///
     /// Beware: a client that follows redirects would send the key (in the URL) to the
-    /// redirect target; the client this crate builds itself never follows redirects.
+    /// redirect target, and one with `connection_verbose(true)` logs request lines, key
+    /// included; the client this crate builds itself does neither.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -248,6 +254,13 @@ impl ClientBuilder {
     /// The retry policy; [`RetryPolicy::none`] turns retries off.
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// The largest response body accepted (default 16 MiB); a larger one is
+    /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
         self
     }
 
@@ -272,6 +285,7 @@ impl ClientBuilder {
             retry: self.retry,
             timeout: self.timeout,
             user_agent,
+            max_response_bytes: self.max_response_bytes,
         };
         Ok(Client {
             generated: generated::Client::new_with_client(&base_url, http, state),
@@ -353,37 +367,85 @@ async fn send_with_retries(
             return http.execute(request).await;
         };
         let started = Instant::now();
-        let outcome = http.execute(attempt).await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        let wait = match &outcome {
+        let outcome = match http.execute(attempt).await {
             Ok(response) => {
                 let status = response.status();
+                match policy.after_status(retry, status, response.headers()) {
+                    Some(wait) => Err((wait, format!("status {status}"))),
+                    // The final answer: read its body here, so that a connection lost
+                    // mid-body is retried like any other transient failure.
+                    None => match buffer(response, state.max_response_bytes).await {
+                        Ok(response) => Ok(Ok(response)),
+                        Err(error) => match policy.after_error(retry, &error) {
+                            Some(wait) => Err((wait, state.key.redact(&error.to_string()))),
+                            None => Ok(Err(error)),
+                        },
+                    },
+                }
+            }
+            Err(error) => match policy.after_error(retry, &error) {
+                Some(wait) => Err((wait, state.key.redact(&error.to_string()))),
+                None => Ok(Err(error)),
+            },
+        };
+        let latency_ms = started.elapsed().as_millis() as u64;
+        match outcome {
+            Ok(done) => {
+                match &done {
+                    Ok(r) => tracing::debug!(
+                        attempt = retry + 1,
+                        status = r.status().as_u16(),
+                        latency_ms,
+                        "response"
+                    ),
+                    Err(e) => {
+                        let error = state.key.redact(&e.to_string());
+                        tracing::debug!(attempt = retry + 1, latency_ms, %error, "request failed");
+                    }
+                }
+                return done;
+            }
+            Err((wait, why)) => {
                 tracing::debug!(
                     attempt = retry + 1,
-                    status = status.as_u16(),
                     latency_ms,
-                    "response"
-                );
-                policy.after_status(retry, status, response.headers())
-            }
-            Err(error) => {
-                let message = state.key.redact(&error.to_string());
-                tracing::debug!(attempt = retry + 1, latency_ms, error = %message, "request failed");
-                policy.after_error(retry, error)
-            }
-        };
-        match wait {
-            Some(wait) => {
-                tracing::debug!(
-                    retry = retry + 1,
+                    why = %why,
                     wait_ms = wait.as_millis() as u64,
                     "retrying"
                 );
-                drop(outcome);
                 tokio::time::sleep(wait).await;
                 retry += 1;
             }
-            None => return outcome,
         }
     }
+}
+
+/// Reads the whole body (up to `limit` bytes) and hands back an equivalent response.
+/// Past the limit, the body becomes an error that decoding reports as
+/// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+async fn buffer(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<reqwest::Response> {
+    let mut body = Vec::new();
+    let mut too_large = false;
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            too_large = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = if too_large {
+        let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
+            Err(crate::error::BodyTooLarge { limit });
+        reqwest::Body::wrap_stream(futures_util::stream::iter([error]))
+    } else {
+        reqwest::Body::from(body)
+    };
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = response.status();
+    *rebuilt.version_mut() = response.version();
+    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+    Ok(reqwest::Response::from(rebuilt))
 }

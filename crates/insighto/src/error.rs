@@ -114,6 +114,12 @@ pub enum Error {
         /// The start of the body.
         excerpt: String,
     },
+    /// The response body was larger than the configured limit.
+    #[error("the response from the Insighto API is larger than {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit (see `ClientBuilder::max_response_bytes`).
+        limit: usize,
+    },
     /// The request could not be built from the arguments given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -131,7 +137,10 @@ impl Error {
             Self::Server { status, .. }
             | Self::UnexpectedStatus { status, .. }
             | Self::Decode { status, .. } => Some(*status),
-            Self::Timeout | Self::Transport { .. } | Self::InvalidRequest(_) => None,
+            Self::Timeout
+            | Self::Transport { .. }
+            | Self::ResponseTooLarge { .. }
+            | Self::InvalidRequest(_) => None,
         }
     }
 
@@ -157,6 +166,13 @@ impl Error {
     }
 
     pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            if let Some(BodyTooLarge { limit }) = cause.downcast_ref::<BodyTooLarge>() {
+                return Self::ResponseTooLarge { limit: *limit };
+            }
+            source = cause.source();
+        }
         if e.is_timeout() {
             Self::Timeout
         } else {
@@ -304,3 +320,17 @@ fn retry_hint(retry_after: Option<Duration>) -> String {
         None => String::new(),
     }
 }
+
+/// The body-stream error that marks a response over the size limit.
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge {
+    pub(crate) limit: usize,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "response body larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
