@@ -2,6 +2,7 @@
 //! real service or a local sandbox.
 
 mod fields;
+mod redact;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -153,9 +154,10 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
+    let secrets = redact::Secrets::new(cli.api_key.as_deref());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::from_env("INSIGHTO_LOG"))
-        .with_writer(std::io::stderr)
+        .with_writer(redact::RedactingStderr(secrets.clone()))
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -167,7 +169,7 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            eprintln!("error: {}", secrets.redact(&failure.message));
             ExitCode::from(failure.code)
         }
     }

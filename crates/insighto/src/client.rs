@@ -376,7 +376,8 @@ async fn send_with_retries(
                     // mid-body is retried like any other transient failure.
                     None => match buffer(response, state.max_response_bytes).await {
                         Ok(response) => Ok(Ok(response)),
-                        Err(error) => match policy.after_error(retry, &error) {
+                        // Losing the body is a transport failure, whatever reqwest calls it.
+                        Err(error) => match policy.after_body_error(retry) {
                             Some(wait) => Err((wait, state.key.redact(&error.to_string()))),
                             None => Ok(Err(error)),
                         },

@@ -108,6 +108,11 @@ impl RetryPolicy {
         let transient = error.is_connect() || error.is_timeout() || error.is_request();
         (retry < self.max_retries && transient).then(|| self.backoff(retry))
     }
+
+    /// What to do after the connection failed while the body was being read.
+    pub(crate) fn after_body_error(&self, retry: u32) -> Option<Duration> {
+        (retry < self.max_retries).then(|| self.backoff(retry))
+    }
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {
