@@ -5,6 +5,8 @@ use std::{
     process::{Child, Command as StdCommand, Stdio},
 };
 
+use std::time::Duration;
+
 use assert_cmd::{Command, cargo::cargo_bin};
 use serde_json::Value;
 
@@ -207,4 +209,97 @@ fn help_never_shows_the_key_from_the_environment() {
         .assert()
         .success();
     assert!(!String::from_utf8_lossy(&out.get_output().stdout).contains("HelpMustHideThis"));
+}
+
+/// The CLI against a misbehaving server, logging at TRACE: the key is in no output.
+#[test]
+fn faults_never_print_the_key() {
+    use insighto_tests::faulty::{Behavior, Faulty, response};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let secret = "in-FaultsMustNotPrintThisKey0000000000000000000";
+    let cases = [
+        (
+            "reset",
+            Behavior::RawThenReset(b"HTTP/1.1 200 OK\r\ncontent-length: 99\r\n\r\n{".to_vec()),
+            6,
+        ),
+        (
+            "html 502",
+            Behavior::Raw(response(
+                "502 Bad Gateway",
+                &[("content-type", "text/html")],
+                b"<html>bad gateway</html>",
+            )),
+            7,
+        ),
+        (
+            "429 beyond the cap",
+            Behavior::Raw(response(
+                "429 Too Many Requests",
+                &[("retry-after", "86400")],
+                b"",
+            )),
+            7,
+        ),
+        (
+            "redirect carrying the key",
+            Behavior::Raw(response(
+                "302 Found",
+                &[("location", &format!("http://127.0.0.1:9/?api_key={secret}"))],
+                b"",
+            )),
+            7,
+        ),
+        (
+            "echoing 401",
+            Behavior::Raw(response(
+                "401 Unauthorized",
+                &[("content-type", "application/json")],
+                format!("{{\"detail\": \"bad key {secret}\"}}").as_bytes(),
+            )),
+            3,
+        ),
+        (
+            "invalid utf-8",
+            Behavior::Raw(response(
+                "200 OK",
+                &[("content-type", "application/json")],
+                b"\xff\xfe",
+            )),
+            7,
+        ),
+    ];
+    let data = tempfile::tempdir().unwrap();
+    for (name, behavior, code) in cases {
+        let server = runtime.block_on(Faulty::start(vec![behavior]));
+        let out = insighto(&data)
+            .env("INSIGHTO_LOG", "trace")
+            .args([
+                "profile",
+                "show",
+                "--base-url",
+                &server.url,
+                "--api-key",
+                secret,
+            ])
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(code);
+        let o = out.get_output();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            all.contains("TRACE") || all.contains("DEBUG"),
+            "{name}: logs were not captured: {all}"
+        );
+        assert!(
+            !all.contains("FaultsMustNotPrintThisKey"),
+            "{name}: key printed: {all}"
+        );
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        assert!(!all.contains(&encoded), "{name}");
+    }
 }
