@@ -4,6 +4,9 @@
 //! - `lint`: the project's own spec rules
 //! - `diff [--base REV] [--format markdown|json] [--fail-on breaking|any|none]`
 //! - `check [--base REV]`: generate --check, lint, and semver for breaking changes
+//! - `bench`: every performance figure, side by side, into `target/bench/report.md`
+
+mod bench;
 
 use std::{
     path::Path,
@@ -47,6 +50,18 @@ enum Task {
         #[arg(long, value_enum, default_value_t = FailOn::None)]
         fail_on: FailOn,
     },
+    /// Measure client overhead, decoding, build cost and sandbox throughput vs Prism.
+    Bench {
+        /// Rounds of each in-process measurement (load tests use at most 3).
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+        /// Clean builds of each kind (each takes minutes).
+        #[arg(long, default_value_t = 1)]
+        build_runs: usize,
+        /// Seconds per wrk run.
+        #[arg(long, default_value_t = 5)]
+        load_seconds: u32,
+    },
     /// What CI runs: generate --check, lint, and the version bump breaking changes need.
     Check {
         /// Base revision (default: the merge-base of HEAD and main).
@@ -82,6 +97,18 @@ fn main() -> ExitCode {
             fail_on,
         } => diff_spec(&root, base, format, fail_on),
         Task::Check { base } => check(&root, base),
+        Task::Bench {
+            rounds,
+            build_runs,
+            load_seconds,
+        } => bench::bench(
+            &root,
+            &bench::Options {
+                rounds,
+                build_runs,
+                load_seconds,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -262,10 +262,11 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
         .await?;
     // This key is the sandbox's own demo key, not a secret of the user's.
     out(&format!(
-        "Insighto sandbox listening on {url}\nDemo API key: {key}\nData: {where_}\n\
+        "Insighto sandbox listening on {url}\nDemo API key: {key}\nDemo user id: {id}\nData: {where_}\n\
          Try: INSIGHTO_BASE_URL={url} INSIGHTO_API_KEY=<demo key> insighto profile show\n",
         url = running.url(),
         key = running.demo_key(),
+        id = running.demo().user_id,
     ));
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;

@@ -1,0 +1,234 @@
+//! In-process measurements for `cargo xtask bench`, printed as one JSON object.
+//!
+//! - `client_{get,put}` vs `baseline_{get,put}`: round trips through the generated
+//!   client and through hand-written reqwest + serde_json, same server, same connection
+//!   reuse, interleaved round by round.
+//! - `decode_typed_ns` vs `decode_value_ns`: the documented envelope decoded into the
+//!   generated types and into `serde_json::Value`.
+//! - `codegen_release_ms`: `insighto_codegen::generate` compiled with optimisations.
+//!
+//! Usage: insighto-bench [ROUNDS] [REQUESTS_PER_ROUND]
+
+use std::{
+    hint::black_box,
+    net::SocketAddr,
+    time::{Duration, Instant},
+};
+
+use insighto::{Patch, RetryPolicy, types::UserProfileUpdate};
+use serde_json::{Value, json};
+
+const SPEC: &str = include_str!("../../../openapi.yaml");
+const KEY: &str = "in-BenchmarkKeyBenchmarkKeyBenchmarkKeyBenchm";
+const ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
+
+fn envelope_bytes() -> Vec<u8> {
+    let spec: Value = serde_yaml_ng::from_str(SPEC).expect("spec parses");
+    serde_json::to_vec(&spec["components"]["examples"]["DocumentedProfileEnvelope"]["value"])
+        .unwrap()
+}
+
+/// A minimal server answering both operations with the documented envelope, on its own
+/// single-threaded runtime so that it behaves the same for both clients.
+fn start_server() -> SocketAddr {
+    let body = envelope_bytes();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let answer = move || {
+                let body = body.clone();
+                async move { ([("content-type", "application/json")], body) }
+            };
+            let app = axum::Router::new()
+                .route("/api/v1/user", axum::routing::get(answer.clone()))
+                .route("/api/v1/user/{id}", axum::routing::put(answer));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+#[derive(Clone, Copy)]
+enum Op {
+    Get,
+    Put,
+}
+
+/// Requests per second and latency percentiles of one round.
+fn summary(latencies: &mut [Duration], total: Duration) -> Value {
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6
+    };
+    json!({
+        "rps": latencies.len() as f64 / total.as_secs_f64(),
+        "p50_us": pct(0.50),
+        "p99_us": pct(0.99),
+    })
+}
+
+async fn round_client(
+    client: &insighto::Client,
+    op: Op,
+    n: usize,
+    update: &UserProfileUpdate,
+) -> Value {
+    let id = ID.parse().unwrap();
+    let mut latencies = Vec::with_capacity(n);
+    let started = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        let profile = match op {
+            Op::Get => client.get_profile().await,
+            Op::Put => client.update_profile(id, update).await,
+        };
+        black_box(profile.expect("request succeeds"));
+        latencies.push(t.elapsed());
+    }
+    summary(&mut latencies, started.elapsed())
+}
+
+async fn round_baseline(
+    http: &reqwest::Client,
+    base: &str,
+    op: Op,
+    n: usize,
+    update: &UserProfileUpdate,
+) -> Value {
+    let get_url =
+        reqwest::Url::parse_with_params(&format!("{base}/api/v1/user"), [("api_key", KEY)])
+            .unwrap();
+    let put_url =
+        reqwest::Url::parse_with_params(&format!("{base}/api/v1/user/{ID}"), [("api_key", KEY)])
+            .unwrap();
+    let mut latencies = Vec::with_capacity(n);
+    let started = Instant::now();
+    for _ in 0..n {
+        let t = Instant::now();
+        let request = match op {
+            Op::Get => http.get(get_url.clone()),
+            Op::Put => http
+                .put(put_url.clone())
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(update).unwrap()),
+        };
+        let response = request
+            .header("accept", "application/json")
+            .timeout(insighto::DEFAULT_TIMEOUT)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        let bytes = response.bytes().await.unwrap();
+        let decoded: insighto::types::UserProfileResponse = serde_json::from_slice(&bytes).unwrap();
+        black_box(decoded);
+        latencies.push(t.elapsed());
+    }
+    summary(&mut latencies, started.elapsed())
+}
+
+fn decode_round(bytes: &[u8], iterations: usize) -> (f64, f64) {
+    let t = Instant::now();
+    for _ in 0..iterations {
+        black_box(
+            serde_json::from_slice::<insighto::types::UserProfileResponse>(black_box(bytes))
+                .unwrap(),
+        );
+    }
+    let typed = t.elapsed().as_secs_f64() * 1e9 / iterations as f64;
+    let t = Instant::now();
+    for _ in 0..iterations {
+        black_box(serde_json::from_slice::<Value>(black_box(bytes)).unwrap());
+    }
+    let untyped = t.elapsed().as_secs_f64() * 1e9 / iterations as f64;
+    (typed, untyped)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
+    let per_round: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+
+    let addr = start_server();
+    let base = format!("http://{addr}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = insighto::Client::builder(KEY)
+        .base_url(&base)
+        .retry(RetryPolicy::default())
+        .build()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .connect_timeout(insighto::DEFAULT_CONNECT_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let update = UserProfileUpdate {
+        first_name: Some(Patch::set("Ada")),
+        phone: Some(Patch::Clear),
+        ..Default::default()
+    };
+
+    let mut results = serde_json::Map::new();
+    for name in ["client_get", "baseline_get", "client_put", "baseline_put"] {
+        results.insert(name.into(), json!([]));
+    }
+    rt.block_on(async {
+        // Warm both connection pools.
+        round_client(&client, Op::Get, 200, &update).await;
+        round_baseline(&http, &base, Op::Get, 200, &update).await;
+        for r in 0..rounds {
+            for op in [Op::Get, Op::Put] {
+                let suffix = if matches!(op, Op::Get) { "get" } else { "put" };
+                // Alternate who goes first so that drift hits both equally.
+                let (c, b) = if r % 2 == 0 {
+                    let c = round_client(&client, op, per_round, &update).await;
+                    (
+                        c,
+                        round_baseline(&http, &base, op, per_round, &update).await,
+                    )
+                } else {
+                    let b = round_baseline(&http, &base, op, per_round, &update).await;
+                    (round_client(&client, op, per_round, &update).await, b)
+                };
+                results[&format!("client_{suffix}")]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(c);
+                results[&format!("baseline_{suffix}")]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(b);
+            }
+        }
+    });
+
+    let bytes = envelope_bytes();
+    decode_round(&bytes, 10_000);
+    let (mut typed, mut untyped) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let (t, u) = decode_round(&bytes, 100_000);
+        typed.push(t);
+        untyped.push(u);
+    }
+    results.insert("decode_typed_ns".into(), json!(typed));
+    results.insert("decode_value_ns".into(), json!(untyped));
+
+    let codegen: Vec<f64> = (0..rounds)
+        .map(|_| {
+            let t = Instant::now();
+            black_box(insighto_codegen::generate(SPEC).unwrap());
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    results.insert("codegen_release_ms".into(), json!(codegen));
+    println!("{}", Value::Object(results));
+}

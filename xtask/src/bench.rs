@@ -1,0 +1,569 @@
+//! `cargo xtask bench`: every performance figure of the project, measured side by side
+//! in one run, written to `target/bench/report.md` and printed.
+//!
+//! 1. Client overhead: the generated client vs raw reqwest + serde_json (in-process,
+//!    `insighto-bench`).
+//! 2. Decoding: typed vs `serde_json::Value` (in-process).
+//! 3. Build cost: the build script's own run time, proof that a no-op rebuild does not
+//!    rerun it, and clean builds of the client with and without the `codegen` feature.
+//! 4. Sandbox vs Stoplight Prism under load from wrk, both mocking `openapi.yaml`.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant, SystemTime},
+};
+
+use serde_json::Value;
+
+const PRISM: &str = "@stoplight/prism-cli@5.14.2"; // the last release that runs on Node 20
+
+pub struct Options {
+    pub rounds: usize,
+    pub build_runs: usize,
+    pub load_seconds: u32,
+}
+
+fn run(cmd: &mut Command) -> Result<String, String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "{cmd:?} failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn say(msg: &str) {
+    eprintln!("bench: {msg}");
+}
+
+/// min, median, max.
+fn stats(values: &[f64]) -> (f64, f64, f64) {
+    let mut v = values.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    (v[0], v[v.len() / 2], v[v.len() - 1])
+}
+
+struct Table(String);
+
+impl Table {
+    fn new() -> Self {
+        Self("| figure | min | median | max | unit |\n|---|---:|---:|---:|---|\n".into())
+    }
+    fn row(&mut self, name: &str, values: &[f64], unit: &str) -> f64 {
+        let (min, med, max) = stats(values);
+        self.0.push_str(&format!(
+            "| {name} | {min:.1} | {med:.1} | {max:.1} | {unit} |\n"
+        ));
+        med
+    }
+}
+
+pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
+    let out_dir = root.join("target/bench");
+    std::fs::create_dir_all(&out_dir).map_err(|e| e.to_string())?;
+    let mut report = String::from("# insighto benchmarks\n\n");
+    report.push_str(&format!(
+        "Produced by `cargo xtask bench` ({} rounds; machine: {} cores). Ratios compare medians measured side by side in this run.\n\n",
+        options.rounds,
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0)
+    ));
+    let mut verdicts = Vec::new();
+
+    say("building release binaries");
+    run(Command::new("cargo").current_dir(root).args([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "insighto-bench",
+        "-p",
+        "insighto-cli",
+    ]))?;
+
+    // 1 and 2: in-process.
+    say("client overhead and decoding (in-process)");
+    let json = run(Command::new(root.join("target/release/insighto-bench"))
+        .args([options.rounds.to_string(), "2000".into()]))?;
+    let m: Value = serde_json::from_str(&json).map_err(|e| format!("bench output: {e}"))?;
+    let series = |name: &str, field: &str| -> Vec<f64> {
+        m[name]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r[field].as_f64())
+            .collect()
+    };
+    let plain = |name: &str| -> Vec<f64> {
+        m[name]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_f64)
+            .collect()
+    };
+
+    let mut t = Table::new();
+    let mut ratios = Vec::new();
+    for op in ["get", "put"] {
+        let c = t.row(
+            &format!("client {} req/s", op.to_uppercase()),
+            &series(&format!("client_{op}"), "rps"),
+            "req/s",
+        );
+        let b = t.row(
+            &format!("baseline {} req/s", op.to_uppercase()),
+            &series(&format!("baseline_{op}"), "rps"),
+            "req/s",
+        );
+        t.row(
+            &format!("client {} p50", op.to_uppercase()),
+            &series(&format!("client_{op}"), "p50_us"),
+            "µs",
+        );
+        t.row(
+            &format!("baseline {} p50", op.to_uppercase()),
+            &series(&format!("baseline_{op}"), "p50_us"),
+            "µs",
+        );
+        t.row(
+            &format!("client {} p99", op.to_uppercase()),
+            &series(&format!("client_{op}"), "p99_us"),
+            "µs",
+        );
+        t.row(
+            &format!("baseline {} p99", op.to_uppercase()),
+            &series(&format!("baseline_{op}"), "p99_us"),
+            "µs",
+        );
+        ratios.push((op, c / b));
+    }
+    report.push_str(
+        "## 1. Client overhead (generated client vs raw reqwest + serde_json, same server)\n\n",
+    );
+    report.push_str(&t.0);
+    for (op, r) in &ratios {
+        let ok = *r >= 0.95;
+        verdicts.push(format!(
+            "client {} throughput / baseline = **{r:.3}** (target ≥ 0.95) {}",
+            op.to_uppercase(),
+            mark(ok)
+        ));
+    }
+
+    let mut t = Table::new();
+    let typed = t.row(
+        "typed decode of the envelope",
+        &plain("decode_typed_ns"),
+        "ns/op",
+    );
+    let untyped = t.row(
+        "serde_json::Value parse of the same bytes",
+        &plain("decode_value_ns"),
+        "ns/op",
+    );
+    report.push_str("\n## 2. Decoding\n\n");
+    report.push_str(&t.0);
+    verdicts.push(format!(
+        "typed decode time / Value parse time = **{:.3}** (target ≤ 1.0) {}",
+        typed / untyped,
+        mark(typed <= untyped)
+    ));
+
+    // 3: build cost.
+    say("build cost");
+    report.push_str("\n## 3. Build cost\n\n");
+    report.push_str(&build_cost(
+        root,
+        options,
+        &plain("codegen_release_ms"),
+        &mut verdicts,
+    )?);
+
+    // 4: sandbox vs Prism.
+    say("sandbox vs Prism under wrk");
+    report.push_str("\n## 4. Sandbox vs Stoplight Prism (wrk, loopback)\n\n");
+    report.push_str(&load(root, options, &mut verdicts)?);
+
+    report.push_str("\n## Verdicts\n\n");
+    for v in &verdicts {
+        report.push_str(&format!("- {v}\n"));
+    }
+    let path = out_dir.join("report.md");
+    std::fs::write(&path, &report).map_err(|e| e.to_string())?;
+    println!("{report}");
+    say(&format!("written to {}", path.display()));
+    Ok(())
+}
+
+fn mark(ok: bool) -> &'static str {
+    if ok { "✅" } else { "❌ missed" }
+}
+
+fn newest(dir: &Path, prefix: &str, leaf: &str) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
+        .map(|e| e.path().join(leaf))
+        .filter(|p| p.exists())
+        .max_by_key(|p| {
+            p.metadata()
+                .and_then(|m| m.modified())
+                .unwrap_or(SystemTime::UNIX_EPOCH)
+        })
+}
+
+fn build_cost(
+    root: &Path,
+    options: &Options,
+    codegen_release: &[f64],
+    verdicts: &mut Vec<String>,
+) -> Result<String, String> {
+    let mut text = String::new();
+    run(Command::new("cargo")
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "insighto"]))?;
+    let build_dir = root.join("target/debug/build");
+    let script = newest(&build_dir, "insighto-", "build-script-build")
+        .ok_or("no build script binary found")?;
+    let generated = newest(&build_dir, "insighto-", "out/insighto_generated.rs")
+        .ok_or("no generated file found")?;
+
+    // The build script as cargo runs it (debug profile), timed on its own.
+    let tmp = std::env::temp_dir().join("insighto-bench-out");
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    for _ in 0..options.rounds {
+        let started = Instant::now();
+        run(Command::new(&script)
+            .env("CARGO_MANIFEST_DIR", root.join("crates/insighto"))
+            .env("OUT_DIR", &tmp)
+            .env("CARGO_FEATURE_CODEGEN", "1"))?;
+        times.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    let mut t = Table::new();
+    let step = t.row(
+        "build.rs run (debug build script, as cargo runs it)",
+        &times,
+        "ms",
+    );
+    t.row(
+        "insighto_codegen::generate, release build",
+        codegen_release,
+        "ms",
+    );
+    verdicts.push(format!(
+        "build.rs codegen step = **{:.0} ms** (target < 500 ms) {}",
+        step,
+        mark(step < 500.0)
+    ));
+
+    // A no-op rebuild must not rerun the script.
+    let before = generated
+        .metadata()
+        .and_then(|m| m.modified())
+        .map_err(|e| e.to_string())?;
+    let out = Command::new("cargo")
+        .current_dir(root)
+        .args(["build", "-v", "-p", "insighto"])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let log = String::from_utf8_lossy(&out.stderr);
+    let after = generated
+        .metadata()
+        .and_then(|m| m.modified())
+        .map_err(|e| e.to_string())?;
+    let fresh = log
+        .lines()
+        .any(|l| l.trim_start().starts_with("Fresh insighto v"))
+        && before == after
+        && !log.contains("build-script-build`");
+    verdicts.push(format!(
+        "no-op rebuild reports `Fresh insighto` and leaves the generated file untouched: {}",
+        mark(fresh)
+    ));
+
+    // Clean builds: with codegen, and from the checked-in copy.
+    let mut with_codegen = Vec::new();
+    let mut from_copy = Vec::new();
+    for _ in 0..options.build_runs {
+        for (features, into) in [(None, &mut with_codegen), (Some("rustls"), &mut from_copy)] {
+            let target = root.join(format!(
+                "target/bench/clean-{}",
+                if features.is_some() {
+                    "copy"
+                } else {
+                    "codegen"
+                }
+            ));
+            let _ = std::fs::remove_dir_all(&target);
+            let mut cmd = Command::new("cargo");
+            cmd.current_dir(root)
+                .env("CARGO_TARGET_DIR", &target)
+                .args(["build", "--quiet", "-p", "insighto"]);
+            if let Some(f) = features {
+                cmd.args(["--no-default-features", "--features", f]);
+            }
+            let started = Instant::now();
+            run(&mut cmd)?;
+            into.push(started.elapsed().as_secs_f64());
+            let _ = std::fs::remove_dir_all(&target);
+        }
+    }
+    let a = t.row(
+        "clean build of `insighto` (default: codegen at build time)",
+        &with_codegen,
+        "s",
+    );
+    let b = t.row(
+        "clean build of `insighto` from the checked-in copy (no `codegen` feature)",
+        &from_copy,
+        "s",
+    );
+    text.push_str(&t.0);
+    text.push_str(&format!(
+        "\nClean build with codegen / from the checked-in copy = **{:.2}×**. Consumers who want the leanest build use `default-features = false, features = [\"rustls\"]`.\n",
+        a / b
+    ));
+    verdicts.push(format!(
+        "clean build with codegen / from the checked-in copy = **{:.2}×** (reported)",
+        a / b
+    ));
+    Ok(text)
+}
+
+struct Killed(Child);
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn ensure_wrk() -> Result<(), String> {
+    if Command::new("wrk").arg("--version").output().is_ok() {
+        return Ok(());
+    }
+    say("installing wrk (apt-get)");
+    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
+    let status = Command::new("apt-get")
+        .args(["install", "-y", "-qq", "wrk"])
+        .status()
+        .map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err("cannot install wrk: run `apt-get install wrk` as root".into())
+    }
+}
+
+fn ensure_prism() -> Result<PathBuf, String> {
+    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
+    let dir = PathBuf::from(home).join(".cache/insighto-tools/prism");
+    let bin = dir.join("node_modules/.bin/prism");
+    if !bin.exists() {
+        say(&format!("installing {PRISM} (npm)"));
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        std::fs::write(dir.join("package.json"), "{}").map_err(|e| e.to_string())?;
+        run(Command::new("npm").current_dir(&dir).args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            PRISM,
+        ]))?;
+    }
+    Ok(bin)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_for_port(port: u16, limit: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Err(format!("nothing listens on port {port} after {limit:?}"))
+}
+
+/// (requests/s, p99 in ms) of one wrk run.
+fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Result<(f64, f64), String> {
+    let mut cmd = Command::new("wrk");
+    cmd.args(["-t1", "-c32", &format!("-d{seconds}s"), "--latency"]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = run(cmd.arg(url))?;
+    let rps = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk output:\n{out}"))?;
+    let p99 = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("99%"))
+        .map(|v| parse_duration_ms(v.trim()))
+        .ok_or_else(|| format!("no 99% in wrk output:\n{out}"))?;
+    let non2xx = out.lines().find(|l| l.contains("Non-2xx"));
+    if let Some(line) = non2xx {
+        return Err(format!("wrk saw errors against {url}: {line}"));
+    }
+    Ok((rps, p99))
+}
+
+fn parse_duration_ms(v: &str) -> f64 {
+    let (num, unit) = v.split_at(v.find(|c: char| c.is_alphabetic()).unwrap_or(v.len()));
+    let n: f64 = num.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+fn load(root: &Path, options: &Options, verdicts: &mut Vec<String>) -> Result<String, String> {
+    ensure_wrk()?;
+    let prism_bin = ensure_prism()?;
+
+    let sandbox_port = free_port();
+    let mut sandbox = Command::new(root.join("target/release/insighto"))
+        .args([
+            "sandbox",
+            "--in-memory",
+            "--port",
+            &sandbox_port.to_string(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let mut lines = BufReader::new(sandbox.stdout.take().unwrap()).lines();
+    let _sandbox = Killed(sandbox);
+    let mut field = |prefix: &str| -> Result<String, String> {
+        let line = lines
+            .next()
+            .ok_or("sandbox exited")?
+            .map_err(|e| e.to_string())?;
+        line.strip_prefix(prefix)
+            .map(|s| s.trim().to_owned())
+            .ok_or_else(|| format!("unexpected sandbox output: {line}"))
+    };
+    let url = field("Insighto sandbox listening on")?;
+    let key = field("Demo API key:")?;
+    let id = field("Demo user id:")?;
+    std::thread::spawn(move || lines.for_each(drop));
+
+    let prism_port = free_port();
+    let prism = Command::new(&prism_bin)
+        .current_dir(root)
+        .args([
+            "mock",
+            "openapi.yaml",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &prism_port.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start prism: {e}"))?;
+    let _prism = Killed(prism);
+    wait_for_port(prism_port, Duration::from_secs(60))?;
+    let prism_url = format!("http://127.0.0.1:{prism_port}");
+
+    let script = std::env::temp_dir().join("insighto-bench-put.lua");
+    std::fs::write(
+        &script,
+        "wrk.method = \"PUT\"\nwrk.body = '{\"first_name\": \"Ada\", \"phone\": null}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
+    )
+    .map_err(|e| e.to_string())?;
+
+    let targets = [("sandbox", url.as_str()), ("prism", prism_url.as_str())];
+    let mut results: std::collections::BTreeMap<(String, &str), Vec<(f64, f64)>> =
+        Default::default();
+    // Warm-up, then interleaved rounds.
+    for (_, base) in targets {
+        wrk(&format!("{base}/api/v1/user?api_key={key}"), None, 1)?;
+    }
+    for _ in 0..options.rounds.clamp(1, 3) {
+        for (name, base) in targets {
+            let get = wrk(
+                &format!("{base}/api/v1/user?api_key={key}"),
+                None,
+                options.load_seconds,
+            )?;
+            let put = wrk(
+                &format!("{base}/api/v1/user/{id}?api_key={key}"),
+                Some(&script),
+                options.load_seconds,
+            )?;
+            results
+                .entry((name.to_owned(), "GET"))
+                .or_default()
+                .push(get);
+            results
+                .entry((name.to_owned(), "PUT"))
+                .or_default()
+                .push(put);
+        }
+    }
+    let mut t = Table::new();
+    let mut text = String::new();
+    for op in ["GET", "PUT"] {
+        let get = |name: &str| results[&(name.to_owned(), op)].clone();
+        let s_rps = t.row(
+            &format!("sandbox {op} req/s"),
+            &get("sandbox").iter().map(|r| r.0).collect::<Vec<_>>(),
+            "req/s",
+        );
+        let p_rps = t.row(
+            &format!("Prism {op} req/s"),
+            &get("prism").iter().map(|r| r.0).collect::<Vec<_>>(),
+            "req/s",
+        );
+        let s_p99 = t.row(
+            &format!("sandbox {op} p99"),
+            &get("sandbox").iter().map(|r| r.1).collect::<Vec<_>>(),
+            "ms",
+        );
+        let p_p99 = t.row(
+            &format!("Prism {op} p99"),
+            &get("prism").iter().map(|r| r.1).collect::<Vec<_>>(),
+            "ms",
+        );
+        let ratio = s_rps / p_rps;
+        verdicts.push(format!(
+            "sandbox {op} throughput / Prism = **{ratio:.1}×** (target ≥ 10×) {}, p99 {s_p99:.2} ms vs {p_p99:.2} ms {}",
+            mark(ratio >= 10.0),
+            mark(s_p99 < p_p99)
+        ));
+    }
+    text.push_str(&t.0);
+    text.push_str(&format!(
+        "\nwrk: 1 thread, 32 connections, {} s per run, GET and PUT (`{{\"first_name\": \"Ada\", \"phone\": null}}`) on the demo profile. The sandbox persists every PUT in SQLite (in-memory here); Prism answers the spec's example.\n",
+        options.load_seconds
+    ));
+    Ok(text)
+}
