@@ -320,6 +320,11 @@ fn build_cost(
             let _ = std::fs::remove_dir_all(&target);
         }
     }
+    if options.build_runs == 0 {
+        text.push_str(&t.0);
+        text.push_str("\nClean builds skipped (`--build-runs 0`).\n");
+        return Ok(text);
+    }
     let a = t.row(
         "clean build of `insighto` (default: codegen at build time)",
         &with_codegen,

@@ -73,14 +73,18 @@ fn summary(latencies: &mut [Duration], total: Duration) -> Value {
     })
 }
 
-async fn round_client(
+/// Requests per batch of the interleaved client/baseline measurement.
+const BATCH: usize = 50;
+
+/// `n` requests through the generated client; appends latencies, returns the total time.
+async fn batch_client(
     client: &insighto::Client,
     op: Op,
     n: usize,
     update: &UserProfileUpdate,
-) -> Value {
+    latencies: &mut Vec<Duration>,
+) -> Duration {
     let id = ID.parse().unwrap();
-    let mut latencies = Vec::with_capacity(n);
     let started = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
@@ -91,35 +95,33 @@ async fn round_client(
         black_box(profile.expect("request succeeds"));
         latencies.push(t.elapsed());
     }
-    summary(&mut latencies, started.elapsed())
+    started.elapsed()
 }
 
-async fn round_baseline(
+/// The same requests by hand with reqwest + serde_json.
+async fn batch_baseline(
     http: &reqwest::Client,
     base: &str,
     op: Op,
     n: usize,
     update: &UserProfileUpdate,
-) -> Value {
-    let get_url =
-        reqwest::Url::parse_with_params(&format!("{base}/api/v1/user"), [("api_key", KEY)])
-            .unwrap();
-    let put_url =
-        reqwest::Url::parse_with_params(&format!("{base}/api/v1/user/{ID}"), [("api_key", KEY)])
-            .unwrap();
-    let mut latencies = Vec::with_capacity(n);
+    latencies: &mut Vec<Duration>,
+) -> Duration {
     let started = Instant::now();
     for _ in 0..n {
         let t = Instant::now();
+        // What hand-written code does: build the URL, add the key, send, decode.
         let request = match op {
-            Op::Get => http.get(get_url.clone()),
+            Op::Get => http.get(format!("{base}/api/v1/user")),
             Op::Put => http
-                .put(put_url.clone())
+                .put(format!("{base}/api/v1/user/{ID}"))
                 .header("content-type", "application/json")
                 .body(serde_json::to_vec(update).unwrap()),
         };
         let response = request
+            .query(&[("api_key", KEY)])
             .header("accept", "application/json")
+            .header("user-agent", insighto::DEFAULT_USER_AGENT)
             .timeout(insighto::DEFAULT_TIMEOUT)
             .send()
             .await
@@ -130,7 +132,7 @@ async fn round_baseline(
         black_box(decoded);
         latencies.push(t.elapsed());
     }
-    summary(&mut latencies, started.elapsed())
+    started.elapsed()
 }
 
 fn decode_round(bytes: &[u8], iterations: usize) -> (f64, f64) {
@@ -163,6 +165,7 @@ fn main() {
         .unwrap();
     let client = insighto::Client::builder(KEY)
         .base_url(&base)
+        // The default policy: what users run.
         .retry(RetryPolicy::default())
         .build()
         .unwrap();
@@ -177,37 +180,47 @@ fn main() {
         ..Default::default()
     };
 
-    let mut results = serde_json::Map::new();
-    for name in ["client_get", "baseline_get", "client_put", "baseline_put"] {
-        results.insert(name.into(), json!([]));
+    if let Some(only) = std::env::var_os("INSIGHTO_BENCH_ONLY") {
+        // One side alone, for profilers (callgrind, perf): `client` or `baseline`.
+        rt.block_on(async {
+            let mut sink = Vec::new();
+            for op in [Op::Get, Op::Put] {
+                if only == "client" {
+                    batch_client(&client, op, per_round, &update, &mut sink).await;
+                } else {
+                    batch_baseline(&http, &base, op, per_round, &update, &mut sink).await;
+                }
+            }
+        });
+        return;
     }
+    let mut results = serde_json::Map::new();
     rt.block_on(async {
         // Warm both connection pools.
-        round_client(&client, Op::Get, 200, &update).await;
-        round_baseline(&http, &base, Op::Get, 200, &update).await;
-        for r in 0..rounds {
-            for op in [Op::Get, Op::Put] {
-                let suffix = if matches!(op, Op::Get) { "get" } else { "put" };
-                // Alternate who goes first so that drift hits both equally.
-                let (c, b) = if r % 2 == 0 {
-                    let c = round_client(&client, op, per_round, &update).await;
-                    (
-                        c,
-                        round_baseline(&http, &base, op, per_round, &update).await,
-                    )
-                } else {
-                    let b = round_baseline(&http, &base, op, per_round, &update).await;
-                    (round_client(&client, op, per_round, &update).await, b)
-                };
-                results[&format!("client_{suffix}")]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(c);
-                results[&format!("baseline_{suffix}")]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(b);
+        batch_client(&client, Op::Get, 200, &update, &mut Vec::new()).await;
+        batch_baseline(&http, &base, Op::Get, 200, &update, &mut Vec::new()).await;
+        for op in [Op::Get, Op::Put] {
+            let suffix = if matches!(op, Op::Get) { "get" } else { "put" };
+            let (mut client_rounds, mut baseline_rounds) = (Vec::new(), Vec::new());
+            for _ in 0..rounds {
+                // Small alternating batches, so that whatever the machine does meanwhile
+                // hits both sides alike.
+                let (mut cl, mut bl) = (Vec::new(), Vec::new());
+                let (mut ct, mut bt) = (Duration::ZERO, Duration::ZERO);
+                for b in 0..per_round / BATCH {
+                    if b % 2 == 0 {
+                        ct += batch_client(&client, op, BATCH, &update, &mut cl).await;
+                        bt += batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
+                    } else {
+                        bt += batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
+                        ct += batch_client(&client, op, BATCH, &update, &mut cl).await;
+                    }
+                }
+                client_rounds.push(summary(&mut cl, ct));
+                baseline_rounds.push(summary(&mut bl, bt));
             }
+            results.insert(format!("client_{suffix}"), json!(client_rounds));
+            results.insert(format!("baseline_{suffix}"), json!(baseline_rounds));
         }
     });
 

@@ -147,70 +147,63 @@ impl Store {
 
     /// The account a key belongs to.
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
-        let row: Option<(String, String)> = self
-            .conn()
-            .query_row(
-                "SELECT id, profile FROM users WHERE api_key = ?1",
-                [api_key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+        Ok(self
+            .account_and_profile(api_key)?
+            .map(|(account, _)| account))
+    }
+
+    /// The account a key belongs to and its profile as stored (JSON text), in one query.
+    pub fn account_and_profile(
+        &self,
+        api_key: &str,
+    ) -> Result<Option<(Account, String)>, StoreError> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT id, profile, coalesce(json_extract(profile, '$.is_superuser'), 0) FROM users WHERE api_key = ?1",
+        )?;
+        let row: Option<(String, String, bool)> = statement
+            .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((id, profile)) = row else {
+        let Some((id, profile, is_superuser)) = row else {
             return Ok(None);
         };
-        let profile: Value = serde_json::from_str(&profile)?;
-        Ok(Some(Account {
-            api_key: api_key.to_owned(),
-            user_id: id
-                .parse()
-                .map_err(|_| StoreError(format!("bad user id {id}")))?,
-            is_superuser: profile["is_superuser"].as_bool().unwrap_or(false),
-        }))
+        let user_id = id
+            .parse()
+            .map_err(|_| StoreError(format!("bad user id {id}")))?;
+        Ok(Some((
+            Account {
+                api_key: api_key.to_owned(),
+                user_id,
+                is_superuser,
+            },
+            profile,
+        )))
     }
 
-    /// A profile by user id.
-    pub fn profile(&self, id: Uuid) -> Result<Option<Value>, StoreError> {
-        let text: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT profile FROM users WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        text.map(|t| serde_json::from_str(&t).map_err(StoreError::from))
-            .transpose()
-    }
-
-    /// Applies validated `changes` to a profile atomically; `None` if no such user.
+    /// Applies validated `changes` to a profile atomically and returns it as stored
+    /// (JSON text); `None` if no such user.
     pub fn update(
         &self,
         id: Uuid,
         changes: &Map<String, Value>,
-    ) -> Result<Option<Value>, StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let id = id.to_string();
         let text: Option<String> = tx
-            .query_row(
-                "SELECT profile FROM users WHERE id = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT profile FROM users WHERE id = ?1")?
+            .query_row([&id], |r| r.get(0))
             .optional()?;
         let Some(text) = text else { return Ok(None) };
-        let mut profile: Value = serde_json::from_str(&text)?;
-        let object = profile
-            .as_object_mut()
-            .ok_or_else(|| StoreError("profile is not an object".into()))?;
+        let mut profile: Map<String, Value> = serde_json::from_str(&text)?;
         for (name, value) in changes {
-            object.insert(name.clone(), value.clone());
+            profile.insert(name.clone(), value.clone());
         }
-        tx.execute(
-            "UPDATE users SET profile = ?1 WHERE id = ?2",
-            params![profile.to_string(), id.to_string()],
-        )?;
+        let text = serde_json::to_string(&profile)?;
+        tx.prepare_cached("UPDATE users SET profile = ?1 WHERE id = ?2")?
+            .execute(params![text, id])?;
         tx.commit()?;
-        Ok(Some(profile))
+        Ok(Some(text))
     }
 }
 

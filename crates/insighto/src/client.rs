@@ -424,29 +424,35 @@ async fn send_with_retries(
 /// Reads the whole body (up to `limit` bytes) and hands back an equivalent response.
 /// Past the limit, the body becomes an error that decoding reports as
 /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
-async fn buffer(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> reqwest::Result<reqwest::Response> {
-    let mut body = Vec::new();
+async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+    use http_body_util::BodyExt;
+
+    // Through `http::Response` the parts (URL included) move over without copies or
+    // re-parsing; a body that arrives in one frame is not copied either.
+    let (parts, mut body) = http::Response::from(response).into_parts();
+    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    let mut size = 0;
     let mut too_large = false;
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            too_large = true;
-            break;
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame?.into_data() {
+            size += data.len();
+            if size > limit {
+                too_large = true;
+                break;
+            }
+            chunks.push(data);
         }
-        body.extend_from_slice(&chunk);
     }
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });
         reqwest::Body::wrap_stream(futures_util::stream::iter([error]))
+    } else if chunks.len() == 1 {
+        reqwest::Body::from(chunks.pop().expect("one chunk"))
     } else {
-        reqwest::Body::from(body)
+        reqwest::Body::from(chunks.concat())
     };
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = response.status();
-    *rebuilt.version_mut() = response.version();
-    *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-    Ok(reqwest::Response::from(rebuilt))
+    Ok(reqwest::Response::from(http::Response::from_parts(
+        parts, body,
+    )))
 }
