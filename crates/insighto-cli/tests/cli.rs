@@ -21,6 +21,15 @@ fn insighto(data: &tempfile::TempDir) -> Command {
     cmd
 }
 
+/// Everything a user sees of a run.
+fn stdout_and_stderr(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))
@@ -172,12 +181,7 @@ fn against_a_sandbox_server_with_exit_codes_and_no_key_in_output() {
             .args(["--base-url", base, "--api-key", secret])
             .assert()
             .code(code);
-        let o = out.get_output();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let all = stdout_and_stderr(out.get_output());
         assert!(!all.contains("ThisKeyIsWrong"), "key printed: {all}");
         assert!(all.contains("error: "), "{all}");
     }
@@ -285,12 +289,7 @@ fn faults_never_print_the_key() {
             .timeout(Duration::from_secs(30))
             .assert()
             .code(code);
-        let o = out.get_output();
-        let all = format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let all = stdout_and_stderr(out.get_output());
         assert!(
             all.contains("TRACE") || all.contains("DEBUG"),
             "{name}: logs were not captured: {all}"
