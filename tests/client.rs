@@ -287,3 +287,17 @@ fn construction_errors_are_clear() {
         );
     }
 }
+
+#[test]
+fn a_secret_pasted_into_the_base_url_is_not_echoed() {
+    for url in [
+        format!("http://h/?api_key={KEY}"),
+        format!("http://me:{KEY}@h/"),
+    ] {
+        let builder = insighto::Client::builder("in-x").base_url(&url);
+        assert_no_key(&format!("{builder:?}"));
+        let err = builder.build().unwrap_err();
+        assert_no_key(&format!("{err} {err:?}"));
+        assert!(err.to_string().contains("http://"), "{err}");
+    }
+}

@@ -184,7 +184,6 @@ fn env_var(name: &'static str) -> Result<Option<String>, ConfigError> {
 /// assert_eq!(client.base_url(), "http://127.0.0.1:8000");
 /// assert!(!format!("{client:?}").contains("0123456789"));
 /// ```
-#[derive(Debug)]
 #[must_use]
 pub struct ClientBuilder {
     key: Result<ApiKey, ConfigError>,
@@ -195,6 +194,21 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("key", &self.key)
+            .field("base_url", &shown_url(&self.base_url))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("http", &self.http.as_ref().map(|_| "caller-provided"))
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -297,7 +311,7 @@ impl ClientBuilder {
 /// Checks the URL and drops trailing slashes so paths never start with `//`.
 fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
-        url: url.to_owned(),
+        url: shown_url(url),
         reason: reason.to_owned(),
     };
     let parsed = reqwest::Url::parse(url.trim()).map_err(|e| invalid(&e.to_string()))?;
@@ -311,6 +325,19 @@ fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
         return Err(invalid("it must not carry credentials"));
     }
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A URL as it may be shown: without credentials or query, which could hold secrets
+/// (a key pasted into the base URL by mistake, say).
+fn shown_url(url: &str) -> String {
+    let without_query = url.split(['?', '#']).next().unwrap_or_default();
+    match without_query.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((_, host)) => format!("{scheme}://[REDACTED]@{host}"),
+            None => without_query.to_owned(),
+        },
+        None => without_query.to_owned(),
+    }
 }
 
 impl ClientHooks<ClientState> for generated::Client {
