@@ -408,5 +408,9 @@ async fn logs_record_requests_without_the_key() {
         "{logs}"
     );
     assert!(logs.contains("path=\"/api/v1/user\""), "{logs}");
+    assert!(
+        logs.contains("attempts=1") && logs.contains("status=200"),
+        "{logs}"
+    );
     assert_no_key(&logs);
 }

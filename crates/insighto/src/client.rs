@@ -374,10 +374,19 @@ impl ClientHooks<ClientState> for generated::Client {
             method = %request.method(),
             // The path only: the query holds the key.
             path = request.url().path(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
         );
-        send_with_retries(self.client(), request, self.inner())
-            .instrument(span)
-            .await
+        let started = Instant::now();
+        let outcome = send_with_retries(self.client(), request, self.inner())
+            .instrument(span.clone())
+            .await;
+        span.record("latency_ms", started.elapsed().as_millis() as u64);
+        if let Ok(response) = &outcome {
+            span.record("status", response.status().as_u16());
+        }
+        outcome
     }
 }
 
@@ -419,6 +428,7 @@ async fn send_with_retries(
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
             Ok(done) => {
+                tracing::Span::current().record("attempts", retry + 1);
                 match &done {
                     Ok(r) => tracing::debug!(
                         attempt = retry + 1,
