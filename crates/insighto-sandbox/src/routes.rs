@@ -123,11 +123,15 @@ fn detail(status: StatusCode, text: &str) -> Failure {
     Failure(status, json!({ "detail": text }))
 }
 
-/// The account of the `api_key` query parameter and its stored profile, or 401.
+/// Looks up the `api_key` query parameter with `lookup` (which says what to read along
+/// with the account); 401 when it is missing or unknown.
 ///
 /// Storage is called inline: every query is a few microseconds on one connection, and a
 /// hand-off to the blocking pool would cost more than the query itself.
-fn authenticate(store: &Store, query: Option<&str>) -> Result<(Account, String), Failure> {
+fn authenticate<T>(
+    query: Option<&str>,
+    lookup: impl FnOnce(&str) -> Result<Option<T>, StoreError>,
+) -> Result<T, Failure> {
     let key = query.and_then(|q| {
         form_urlencoded::parse(q.as_bytes())
             .find(|(name, _)| name == "api_key")
@@ -136,7 +140,7 @@ fn authenticate(store: &Store, query: Option<&str>) -> Result<(Account, String),
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
     };
-    match store.account_and_profile(&key)? {
+    match lookup(&key)? {
         Some(found) => Ok(found),
         None => Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key")),
     }
@@ -155,7 +159,7 @@ async fn get_user(
     State(AppState { store, .. }): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
-    let (_, profile) = authenticate(&store, query.as_deref())?;
+    let (_, profile) = authenticate(query.as_deref(), |key| store.account_and_profile(key))?;
     Ok(envelope("Data retrieved successfully", &profile))
 }
 
@@ -168,7 +172,8 @@ async fn put_user(
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Result<Response, Failure> {
-    let (account, _) = authenticate(&store, query.as_deref())?;
+    // The profile itself is read once, inside the update's transaction.
+    let account: Account = authenticate(query.as_deref(), |key| store.account(key))?;
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)

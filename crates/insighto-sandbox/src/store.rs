@@ -145,11 +145,17 @@ impl Store {
             .ok_or_else(|| StoreError("account vanished".into()))
     }
 
-    /// The account a key belongs to.
+    /// The account a key belongs to (without reading its profile).
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
-        Ok(self
-            .account_and_profile(api_key)?
-            .map(|(account, _)| account))
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT id, coalesce(json_extract(profile, '$.is_superuser'), 0) FROM users WHERE api_key = ?1",
+        )?;
+        let row: Option<(String, bool)> = statement
+            .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        row.map(|(id, is_superuser)| account(api_key, &id, is_superuser))
+            .transpose()
     }
 
     /// The account a key belongs to and its profile as stored (JSON text), in one query.
@@ -205,6 +211,17 @@ impl Store {
         tx.commit()?;
         Ok(Some(text))
     }
+}
+
+fn account(api_key: &str, id: &str, is_superuser: bool) -> Result<Account, StoreError> {
+    let user_id = id
+        .parse()
+        .map_err(|_| StoreError(format!("bad user id {id}")))?;
+    Ok(Account {
+        api_key: api_key.to_owned(),
+        user_id,
+        is_superuser,
+    })
 }
 
 fn insert(conn: &Connection, key: &str, profile: &Value) -> Result<(), StoreError> {
