@@ -75,6 +75,15 @@ fn failed(
     err
 }
 
+/// A GET through `client(server, retries)` that must fail within `bound`.
+async fn get_fails(server: &Faulty, retries: u32, bound: Duration) -> Error {
+    failed(
+        client(server, retries).get_profile().await,
+        Instant::now(),
+        bound,
+    )
+}
+
 #[tokio::test]
 async fn connection_refused_is_transport_after_retries() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -96,12 +105,7 @@ async fn connection_refused_is_transport_after_retries() {
 async fn reset_mid_body_is_retried_then_transport() {
     let head_and_part = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n{\"message\":".to_vec();
     let server = Faulty::start(vec![Behavior::RawThenReset(head_and_part)]).await;
-    let started = Instant::now();
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        started,
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(server.connections(), 3, "first attempt and two retries");
 }
@@ -126,11 +130,7 @@ async fn reset_mid_body_then_success_recovers() {
 async fn body_shorter_than_its_length_is_transport() {
     let lying = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"message\": \"Data".to_vec();
     let server = Faulty::start(vec![Behavior::Raw(lying)]).await;
-    let err = failed(
-        client(&server, 1).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 1, Duration::from_secs(5)).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
 }
 
@@ -143,11 +143,7 @@ async fn truncated_json_is_decode_error() {
         body,
     ))])
     .await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
         matches!(&err, Error::Decode { status: 200, excerpt, .. } if excerpt.starts_with("{\"message\"")),
         "{err:?}"
@@ -166,11 +162,7 @@ async fn proxy_html_502_is_retried_then_server_error() {
         html.as_bytes(),
     ))])
     .await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
         matches!(&err, Error::Server { status: 502, detail } if detail.contains("502 Bad Gateway")),
         "{err:?}"
@@ -186,11 +178,7 @@ async fn wrong_content_type_with_html_is_decode_error() {
         b"<html>maintenance</html>",
     ))])
     .await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
         matches!(&err, Error::Decode { excerpt, .. } if excerpt.contains("maintenance")),
         "{err:?}"
@@ -206,11 +194,7 @@ async fn invalid_utf8_is_decode_error() {
         body,
     ))])
     .await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
@@ -225,11 +209,7 @@ async fn very_large_body_is_refused_past_the_limit() {
         &body,
     ))])
     .await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(5),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
         matches!(err, Error::ResponseTooLarge { limit: 1_048_576 }),
         "{err:?}"
@@ -246,12 +226,7 @@ async fn slow_drip_past_the_timeout_is_timeout() {
         every: Duration::from_millis(50),
     }])
     .await;
-    let started = Instant::now();
-    let err = failed(
-        client(&server, 1).get_profile().await,
-        started,
-        Duration::from_secs(3),
-    );
+    let err = get_fails(&server, 1, Duration::from_secs(3)).await;
     assert!(matches!(err, Error::Timeout), "{err:?}");
     assert_eq!(server.connections(), 2, "a timeout is retried");
 }
@@ -299,12 +274,7 @@ async fn rate_limited_beyond_the_cap_gives_up_at_once() {
         br#"{"detail":"come back later"}"#,
     );
     let server = Faulty::start(vec![Behavior::Raw(limited)]).await;
-    let started = Instant::now();
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        started,
-        Duration::from_secs(1),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(1)).await;
     assert!(
         matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3600)),
         "{err:?}"
@@ -316,11 +286,7 @@ async fn rate_limited_beyond_the_cap_gives_up_at_once() {
 async fn rate_limited_without_retry_after_backs_off_then_gives_up() {
     let limited = response("429 Too Many Requests", &[], b"");
     let server = Faulty::start(vec![Behavior::Raw(limited)]).await;
-    let err = failed(
-        client(&server, 2).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(3),
-    );
+    let err = get_fails(&server, 2, Duration::from_secs(3)).await;
     assert!(
         matches!(
             err,
@@ -377,11 +343,8 @@ async fn retries_off_means_one_attempt() {
         .retry(RetryPolicy::none())
         .build()
         .unwrap();
-    let err = failed(
-        c.get_profile().await,
-        Instant::now(),
-        Duration::from_secs(2),
-    );
+    let started = Instant::now();
+    let err = failed(c.get_profile().await, started, Duration::from_secs(2));
     assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
     assert_eq!(server.connections(), 1);
 }
@@ -389,11 +352,7 @@ async fn retries_off_means_one_attempt() {
 #[tokio::test]
 async fn closed_without_answer_is_transport() {
     let server = Faulty::start(vec![Behavior::Close]).await;
-    let err = failed(
-        client(&server, 1).get_profile().await,
-        Instant::now(),
-        Duration::from_secs(3),
-    );
+    let err = get_fails(&server, 1, Duration::from_secs(3)).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert_eq!(server.connections(), 2);
 }

@@ -42,6 +42,14 @@ async fn requests_of(call: impl AsyncFnOnce(&insighto::Client)) -> Vec<Value> {
     server.requests().iter().map(request).collect()
 }
 
+/// The requests one `update_profile` call sends.
+async fn update_requests(update: &UserProfileUpdate) -> Vec<Value> {
+    requests_of(async |c| {
+        c.update_profile(ID.parse().unwrap(), update).await.unwrap();
+    })
+    .await
+}
+
 fn ts(s: &str) -> Timestamp {
     s.parse().unwrap()
 }
@@ -64,12 +72,7 @@ async fn request_update_setting_fields() {
         birthdate: Some(Patch::Set(ts("1815-12-10T00:00:00+01:00"))),
         ..Default::default()
     };
-    let sent = requests_of(async |c| {
-        c.update_profile(ID.parse().unwrap(), &update)
-            .await
-            .unwrap();
-    })
-    .await;
+    let sent = update_requests(&update).await;
     insta::assert_json_snapshot!(sent);
 }
 
@@ -93,12 +96,7 @@ async fn request_update_clearing_fields() {
         is_trial: Some(Patch::Clear),
         ..Default::default()
     };
-    let sent = requests_of(async |c| {
-        c.update_profile(ID.parse().unwrap(), &update)
-            .await
-            .unwrap();
-    })
-    .await;
+    let sent = update_requests(&update).await;
     insta::assert_json_snapshot!(sent);
 }
 
@@ -135,12 +133,7 @@ async fn request_update_every_field() {
         last_credits_refresh: when(),
         next_credits_refresh: when(),
     };
-    let sent = requests_of(async |c| {
-        c.update_profile(ID.parse().unwrap(), &update)
-            .await
-            .unwrap();
-    })
-    .await;
+    let sent = update_requests(&update).await;
     insta::assert_json_snapshot!(sent);
 }
 

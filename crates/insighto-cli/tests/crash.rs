@@ -9,7 +9,7 @@ use std::{
 };
 
 use assert_cmd::cargo::cargo_bin;
-use insighto::{Patch, RetryPolicy, types::UserProfileUpdate};
+use insighto::{RetryPolicy, types::UserProfileUpdate};
 use insighto_sandbox::{Sandbox, SandboxOptions};
 
 const FIELDS: [&str; 6] = [
@@ -21,18 +21,9 @@ const FIELDS: [&str; 6] = [
     "address",
 ];
 
+/// An update that sets one text field.
 fn update(field: &str, value: String) -> UserProfileUpdate {
-    let mut u = UserProfileUpdate::default();
-    let v = Some(Patch::Set(value));
-    match field {
-        "first_name" => u.first_name = v,
-        "last_name" => u.last_name = v,
-        "phone" => u.phone = v,
-        "state" => u.state = v,
-        "country" => u.country = v,
-        _ => u.address = v,
-    }
-    u
+    serde_json::from_value(serde_json::json!({ field: value })).expect("a text field of the update")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
