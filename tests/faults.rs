@@ -77,11 +77,9 @@ fn failed(
 
 /// A GET through `client(server, retries)` that must fail within `bound`.
 async fn get_fails(server: &Faulty, retries: u32, bound: Duration) -> Error {
-    failed(
-        client(server, retries).get_profile().await,
-        Instant::now(),
-        bound,
-    )
+    let client = client(server, retries);
+    let started = Instant::now(); // before the call: arguments are evaluated in order
+    failed(client.get_profile().await, started, bound)
 }
 
 #[tokio::test]
