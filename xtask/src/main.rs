@@ -22,6 +22,9 @@ use insighto_contract::{
 
 /// Where the reviewable copy of the generated client lives.
 const GENERATED_COPY: &str = "crates/insighto/generated/insighto.rs";
+/// The copy of `openapi.yaml` that travels in the `insighto-spec` package, which the
+/// client's `build.rs` and the sandbox read.
+const SPEC_COPY: &str = "crates/insighto-spec/openapi.yaml";
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer tasks for insighto")]
@@ -32,7 +35,7 @@ struct Xtask {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Regenerate the checked-in copy of the generated client from openapi.yaml.
+    /// Copy openapi.yaml into insighto-spec and regenerate the checked-in client from it.
     Generate {
         /// Do not write; fail with a diff if the copy is stale.
         #[arg(long)]
@@ -124,29 +127,37 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 fn generate(root: &Path, check: bool) -> Result<(), String> {
-    let code = insighto_codegen::generate(&read(&root.join("openapi.yaml"))?)
-        .map_err(|e| e.to_string())?;
-    let copy = root.join(GENERATED_COPY);
-    let current = std::fs::read_to_string(&copy).unwrap_or_default();
-    if current == code {
-        println!("{GENERATED_COPY} is up to date");
+    let spec = read(&root.join("openapi.yaml"))?;
+    let copied = refresh(root, SPEC_COPY, &spec, check);
+    let code = insighto_codegen::generate(&spec).map_err(|e| e.to_string())?;
+    let generated = refresh(root, GENERATED_COPY, &code, check);
+    copied.and(generated)
+}
+
+/// Writes `content` to the derived file `path` (relative to `root`), or with `check`
+/// fails with a diff when the file differs.
+fn refresh(root: &Path, path: &str, content: &str, check: bool) -> Result<(), String> {
+    let file = root.join(path);
+    let current = std::fs::read_to_string(&file).unwrap_or_default();
+    if current == content {
+        println!("{path} is up to date");
         return Ok(());
     }
     if check {
-        let diff = similar::TextDiff::from_lines(&current, &code);
+        let diff = similar::TextDiff::from_lines(current.as_str(), content);
         print!(
             "{}",
             diff.unified_diff()
                 .context_radius(3)
-                .header(GENERATED_COPY, "generated from openapi.yaml")
+                .header(path, "derived from openapi.yaml")
         );
         return Err(format!(
-            "{GENERATED_COPY} is stale: run `cargo xtask generate` and commit it"
+            "{path} is stale: run `cargo xtask generate` and commit it"
         ));
     }
-    std::fs::create_dir_all(copy.parent().expect("has a parent")).map_err(|e| e.to_string())?;
-    std::fs::write(&copy, code).map_err(|e| format!("cannot write {}: {e}", copy.display()))?;
-    println!("wrote {GENERATED_COPY}");
+    std::fs::create_dir_all(file.parent().expect("has a parent")).map_err(|e| e.to_string())?;
+    std::fs::write(&file, content).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    println!("wrote {path}");
     Ok(())
 }
 

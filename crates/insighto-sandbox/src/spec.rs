@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// The spec text, embedded at compile time.
-pub const OPENAPI_YAML: &str = include_str!("../../../openapi.yaml");
+/// The spec text, from the `insighto-spec` crate that the client is generated from too.
+pub use insighto_spec::OPENAPI_YAML;
 
 /// The kind of value a profile field holds on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -70,6 +70,9 @@ pub struct Client {
     generated: generated::Client,
     /// The caller's own user id, learnt on first need (a key belongs to one user).
     own_id: Arc<OnceLock<Uuid>>,
+    /// Why https requests cannot be made, when the base URL is https and TLS could not
+    /// be set up (see `tls.rs`).
+    tls_unavailable: Option<Arc<str>>,
 }
 
 impl Client {
@@ -105,6 +108,7 @@ impl Client {
 
     /// Gets the caller's profile with the whole envelope (`message`, `meta`).
     pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
+        self.tls_ready()?;
         let result = self.generated.get_user_profile().send().await;
         let envelope = self.finish(result).await?;
         let _ = self.own_id.set(envelope.data.id);
@@ -128,6 +132,7 @@ impl Client {
         user_id: Uuid,
         update: &UserProfileUpdate,
     ) -> Result<UserProfileResponse, Error> {
+        self.tls_ready()?;
         let result = self
             .generated
             .update_user_profile()
@@ -149,6 +154,16 @@ impl Client {
             None => self.get_profile_response().await?.data.id,
         };
         self.update_profile(id, update).await
+    }
+
+    /// Fails before sending when the request would need TLS that could not be set up.
+    fn tls_ready(&self) -> Result<(), Error> {
+        match &self.tls_unavailable {
+            Some(reason) => Err(Error::TlsUnavailable {
+                reason: reason.to_string(),
+            }),
+            None => Ok(()),
+        }
     }
 
     async fn finish<T>(
@@ -285,15 +300,17 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             ConfigError::HttpClient("the user agent is not a valid header value".to_owned())
         })?;
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                // The key is in the URL: following a redirect would hand it to the target.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| ConfigError::HttpClient(e.without_url().to_string()))?,
+        let (http, tls_unavailable) = match self.http {
+            Some(http) => (http, None),
+            None => {
+                let built = crate::tls::default_http_client(self.connect_timeout)?;
+                (built.http, built.tls_unavailable)
+            }
         };
+        // Only an https base URL needs TLS; plain http (a sandbox) works without it.
+        let tls_unavailable = tls_unavailable
+            .filter(|_| base_url.starts_with("https:"))
+            .map(Arc::from);
         let state = ClientState {
             key,
             retry: self.retry,
@@ -304,6 +321,7 @@ impl ClientBuilder {
         Ok(Client {
             generated: generated::Client::new_with_client(&base_url, http, state),
             own_id: Arc::new(OnceLock::new()),
+            tls_unavailable,
         })
     }
 }

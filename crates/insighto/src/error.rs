@@ -123,6 +123,14 @@ pub enum Error {
     /// The request could not be built from the arguments given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// The base URL is https but TLS could not be set up: the system has no CA
+    /// certificates (install them, or enable the `webpki-roots` feature), or the crate was
+    /// built without a TLS feature. Nothing was sent.
+    #[error("cannot make https requests: {reason}")]
+    TlsUnavailable {
+        /// What is missing and how to provide it.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -140,7 +148,8 @@ impl Error {
             Self::Timeout
             | Self::Transport { .. }
             | Self::ResponseTooLarge { .. }
-            | Self::InvalidRequest(_) => None,
+            | Self::InvalidRequest(_)
+            | Self::TlsUnavailable { .. } => None,
         }
     }
 

@@ -1,18 +1,6 @@
-//! Rust SDK for the [Insighto.ai](https://insighto.ai) user-profile API.
-//!
-//! The request and response types in [`types`] and the HTTP plumbing are generated at
-//! build time from the repository's `openapi.yaml` by progenitor; this crate adds the
-//! rest by hand: the API key set once ([`Client::new`], [`Client::from_env`]), typed
-//! [`Error`]s that never contain the key, retries ([`RetryPolicy`]), three-state update
-//! fields ([`Patch`]) and lenient date-times ([`Timestamp`]).
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let client = insighto::Client::new("in-...your key...")?;
-//! let me = client.get_profile().await?;
-//! println!("hello, {}", me.first_name.as_deref().unwrap_or("stranger"));
-//! # Ok(()) }
-//! ```
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod error;
@@ -20,6 +8,7 @@ mod key;
 mod patch;
 mod retry;
 mod timestamp;
+mod tls;
 
 /// The code progenitor generates from `openapi.yaml` (in `OUT_DIR`, never edited).
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, dead_code)]

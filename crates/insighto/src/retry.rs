@@ -83,7 +83,7 @@ impl RetryPolicy {
             .saturating_mul(2u32.saturating_pow(retry.min(16)))
             .min(self.max_backoff);
         let half = exp / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        half + half.mul_f64(unit_random())
     }
 
     /// What to do after an attempt that got a response with `status`.
@@ -117,6 +117,19 @@ impl RetryPolicy {
 
 fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 429 | 500..=599)
+}
+
+/// A uniformly distributed number in `[0, 1)` for jitter.
+///
+/// Jitter needs spread, not cryptographic quality: the standard library's per-instance
+/// random hash keys supply it without a random-number crate in every user's build.
+fn unit_random() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let bits = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    // The top 53 bits fill an f64's mantissa exactly.
+    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Parses `Retry-After` as delay-seconds or an HTTP date (relative to `now`).
@@ -175,6 +188,22 @@ mod tests {
                 "retry {retry}: {d:?} outside [{:?}, {exp:?}]",
                 exp / 2
             );
+        }
+    }
+
+    #[test]
+    fn jitter_is_spread_over_the_unit_interval() {
+        let draws: Vec<f64> = (0..4000).map(|_| unit_random()).collect();
+        assert!(draws.iter().all(|x| (0.0..1.0).contains(x)));
+        // Each quarter of [0, 1) gets about a quarter of the draws (a constant or a
+        // clustered source fails this).
+        for quarter in 0..4 {
+            let low = f64::from(quarter) / 4.0;
+            let n = draws
+                .iter()
+                .filter(|x| (low..low + 0.25).contains(*x))
+                .count();
+            assert!((800..1200).contains(&n), "quarter {quarter}: {n} of 4000");
         }
     }
 

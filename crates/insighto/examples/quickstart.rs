@@ -1,0 +1,22 @@
+use insighto::{Client, Patch, types::UserProfileUpdate};
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // The key comes from INSIGHTO_API_KEY; INSIGHTO_BASE_URL, if set, points the
+    // client at another server, such as a local sandbox (`insighto sandbox`).
+    let client = Client::from_env()?;
+
+    let me = client.get_profile().await?;
+    println!("signed in as {} <{}>", me.id, me.email.as_deref().unwrap_or("no email"));
+
+    // `cargo run --example quickstart -- Ada` sets your first name to Ada.
+    if let Some(name) = std::env::args().nth(1) {
+        let update = UserProfileUpdate {
+            first_name: Some(Patch::set(name)),
+            ..Default::default()
+        };
+        let updated = client.update_my_profile(&update).await?;
+        println!("first name: {}", updated.first_name.as_deref().unwrap_or("-"));
+    }
+    Ok(())
+}

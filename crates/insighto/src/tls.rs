@@ -1,0 +1,101 @@
+//! The HTTP client this crate builds for itself, and what happens when TLS cannot be set
+//! up: the client still works over plain http, and an https request says what is missing.
+
+use std::time::Duration;
+
+use crate::ConfigError;
+
+/// The built-in HTTP client and, if TLS is unusable, why.
+pub(crate) struct HttpClient {
+    pub(crate) http: reqwest::Client,
+    pub(crate) tls_unavailable: Option<String>,
+}
+
+/// Builds the client used unless the caller brings their own.
+///
+/// rustls with the system's CA certificates refuses to start on a system that has none (a
+/// scratch or distroless image). Plain http needs no certificates, so the client is then
+/// built without any, and the reason is kept for the first https request.
+pub(crate) fn default_http_client(connect_timeout: Duration) -> Result<HttpClient, ConfigError> {
+    let builder = || {
+        reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            // The key is in the URL: following a redirect would hand it to the target.
+            .redirect(reqwest::redirect::Policy::none())
+    };
+    if let Some(missing) = NO_TLS_BACKEND {
+        let http = builder()
+            .build()
+            .map_err(|e| ConfigError::HttpClient(error_chain(&e)))?;
+        return Ok(HttpClient {
+            http,
+            tls_unavailable: Some(missing.to_owned()),
+        });
+    }
+    match with_roots(builder()).build() {
+        Ok(http) => Ok(HttpClient {
+            http,
+            tls_unavailable: None,
+        }),
+        Err(error) => {
+            let cause = error_chain(&error);
+            let http = without_roots(builder())
+                .build()
+                .map_err(|_| ConfigError::HttpClient(cause.clone()))?;
+            Ok(HttpClient {
+                http,
+                tls_unavailable: Some(format!(
+                    "no TLS root certificates could be loaded ({cause}); install the system's CA \
+                     certificates (ca-certificates) or enable the `webpki-roots` feature of insighto"
+                )),
+            })
+        }
+    }
+}
+
+/// A reqwest builder error with its whole chain of causes ("builder error" alone says
+/// nothing); builder errors carry no URL, so no key.
+fn error_chain(error: &reqwest::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+const NO_TLS_BACKEND: Option<&str> = None;
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+const NO_TLS_BACKEND: Option<&str> = Some(
+    "insighto was built without TLS; enable its `rustls` (or `native-tls`) feature to use https",
+);
+
+/// Mozilla's roots, compiled in, in place of the system's.
+#[cfg(feature = "webpki-roots")]
+fn with_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.tls_certs_only(
+        webpki_root_certs::TLS_SERVER_ROOT_CERTS
+            .iter()
+            .filter_map(|cert| reqwest::Certificate::from_der(cert).ok()),
+    )
+}
+
+/// The system's roots (reqwest's default).
+#[cfg(not(feature = "webpki-roots"))]
+fn with_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder
+}
+
+/// No roots at all: every https server is refused, plain http works.
+#[cfg(any(feature = "rustls", feature = "native-tls"))]
+fn without_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder.tls_certs_only([])
+}
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+fn without_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
+    builder
+}
