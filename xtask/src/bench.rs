@@ -7,6 +7,8 @@
 //! 3. Build cost: the build script's own run time, proof that a no-op rebuild does not
 //!    rerun it, and clean builds of the client with and without the `codegen` feature.
 //! 4. Sandbox vs Stoplight Prism under load from wrk, both mocking `openapi.yaml`.
+//! 5. What a dependency costs: clean builds of an application outside the workspace
+//!    (the floor without insighto, insighto's defaults, the lean build).
 
 use std::{
     io::{BufRead, BufReader},
@@ -25,7 +27,7 @@ pub struct Options {
     pub load_seconds: u32,
 }
 
-fn run(cmd: &mut Command) -> Result<String, String> {
+pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
     let out = cmd
         .output()
         .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
@@ -194,6 +196,15 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
     report.push_str("\n## 4. Sandbox vs Stoplight Prism (wrk, loopback)\n\n");
     report.push_str(&load(root, options, &mut verdicts)?);
 
+    // 5: what depending on insighto costs an application.
+    say("consumer build cost");
+    report.push_str(
+        "\n## 5. What a dependency costs (clean build of an application outside the workspace)\n\n",
+    );
+    let (table, consumer_verdicts) = crate::consumer::build_cost(root)?;
+    report.push_str(&table);
+    verdicts.extend(consumer_verdicts);
+
     report.push_str("\n## Verdicts\n\n");
     for v in &verdicts {
         report.push_str(&format!("- {v}\n"));
@@ -205,7 +216,17 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-fn mark(ok: bool) -> &'static str {
+/// `cargo xtask bench --consumer-only`: just the consumer build-cost section.
+pub fn consumer_only(root: &Path) -> Result<(), String> {
+    let (table, verdicts) = crate::consumer::build_cost(root)?;
+    println!("{table}");
+    for v in verdicts {
+        println!("- {v}");
+    }
+    Ok(())
+}
+
+pub(crate) fn mark(ok: bool) -> &'static str {
     if ok { "✅" } else { "❌ missed" }
 }
 

@@ -4,9 +4,15 @@
 //! - `lint`: the project's own spec rules
 //! - `diff [--base REV] [--format markdown|json] [--fail-on breaking|any|none]`
 //! - `check [--base REV]`: generate --check, lint, and semver for breaking changes
+//! - `package`: package, verify, and use the packages from an application outside
+//! - `msrv`: every crate's `rust-version` covers its dependencies'
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
+mod consumer;
+mod msrv;
+
+pub(crate) use bench::run;
 
 use std::{
     path::Path,
@@ -64,7 +70,15 @@ enum Task {
         /// Seconds per wrk run.
         #[arg(long, default_value_t = 5)]
         load_seconds: u32,
+        /// Only the consumer build-cost section (clean builds of three applications).
+        #[arg(long)]
+        consumer_only: bool,
     },
+    /// Package and verify every publishable crate, then build and run an application
+    /// outside the workspace from the packages (default and lean features) against a sandbox.
+    Package,
+    /// Fail when a crate's rust-version is below what its dependency closure needs.
+    Msrv,
     /// What CI runs: generate --check, lint, and the version bump breaking changes need.
     Check {
         /// Base revision (default: the merge-base of HEAD and main).
@@ -100,10 +114,22 @@ fn main() -> ExitCode {
             fail_on,
         } => diff_spec(&root, base, format, fail_on),
         Task::Check { base } => check(&root, base),
+        Task::Package => consumer::package_and_consume(&root),
+        Task::Msrv => msrv::msrv(&root),
         Task::Bench {
             rounds,
             build_runs,
             load_seconds,
+            consumer_only: true,
+        } => {
+            let _ = (rounds, build_runs, load_seconds);
+            bench::consumer_only(&root)
+        }
+        Task::Bench {
+            rounds,
+            build_runs,
+            load_seconds,
+            consumer_only: false,
         } => bench::bench(
             &root,
             &bench::Options {

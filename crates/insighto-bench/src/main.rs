@@ -7,7 +7,7 @@
 //!   generated types and into `serde_json::Value`.
 //! - `codegen_release_ms`: `insighto_codegen::generate` compiled with optimisations.
 //!
-//! Usage: insighto-bench [ROUNDS] [REQUESTS_PER_ROUND]
+//! Usage: `insighto-bench [ROUNDS] [REQUESTS_PER_ROUND]`
 
 use std::{
     hint::black_box,

@@ -1,6 +1,8 @@
 //! `insighto`: read and update an Insighto profile from the command line, against the
 //! real service or a local sandbox.
 
+#![warn(missing_docs)]
+
 mod fields;
 mod redact;
 

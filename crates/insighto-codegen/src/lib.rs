@@ -4,6 +4,8 @@
 //! calls it to refresh the checked-in, reviewable copy, so both always produce the same
 //! code. Everything progenitor is told about this API is in [`settings`].
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 use openapiv3::{OpenAPI, ReferenceOr, StatusCode};

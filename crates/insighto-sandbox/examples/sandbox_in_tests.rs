@@ -64,10 +64,15 @@ async fn reports_a_wrong_key_as_unauthorized() {
         .unwrap();
 
     let error = greeting(&client).await.unwrap_err();
-    assert!(matches!(error, insighto::Error::Unauthorized { .. }), "{error}");
+    assert!(
+        matches!(error, insighto::Error::Unauthorized { .. }),
+        "{error}"
+    );
 }
 
 #[cfg_attr(test, allow(dead_code))]
 fn main() {
-    eprintln!("this example is a test suite: cargo test -p insighto-sandbox --example sandbox_in_tests");
+    eprintln!(
+        "this example is a test suite: cargo test -p insighto-sandbox --example sandbox_in_tests"
+    );
 }

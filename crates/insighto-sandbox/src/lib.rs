@@ -13,6 +13,8 @@
 //! # let _ = client; Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
+
 mod routes;
 mod spec;
 mod store;
@@ -41,13 +43,23 @@ pub use store::{Account, new_api_key};
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
+    /// The SQLite store could not be opened or written.
     #[error(transparent)]
     Store(#[from] store::StoreError),
+    /// The seed file could not be read or applied.
     #[error("cannot read seed file {path}: {reason}")]
-    Seed { path: PathBuf, reason: String },
+    Seed {
+        /// The seed file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why it could not be bound.
         source: std::io::Error,
     },
 }
@@ -75,6 +87,7 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedFile {
+    /// The accounts to create.
     pub accounts: Vec<SeedAccount>,
 }
 
@@ -82,7 +95,9 @@ pub struct SeedFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedAccount {
+    /// The account's API key.
     pub api_key: String,
+    /// Its profile fields (`id` included, if it should be fixed).
     #[serde(default)]
     pub profile: Map<String, Value>,
 }

@@ -36,8 +36,11 @@ impl From<serde_json::Error> for StoreError {
 /// Who a key belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
+    /// The key that authenticates as this account.
     pub api_key: String,
+    /// The profile's `id`.
     pub user_id: Uuid,
+    /// Whether the key may read and update other users' profiles.
     pub is_superuser: bool,
 }
 

@@ -7,7 +7,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
 
     let me = client.get_profile().await?;
-    println!("signed in as {} <{}>", me.id, me.email.as_deref().unwrap_or("no email"));
+    println!(
+        "signed in as {} <{}>",
+        me.id,
+        me.email.as_deref().unwrap_or("no email")
+    );
 
     // `cargo run --example quickstart -- Ada` sets your first name to Ada.
     if let Some(name) = std::env::args().nth(1) {
@@ -16,7 +20,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ..Default::default()
         };
         let updated = client.update_my_profile(&update).await?;
-        println!("first name: {}", updated.first_name.as_deref().unwrap_or("-"));
+        println!(
+            "first name: {}",
+            updated.first_name.as_deref().unwrap_or("-")
+        );
     }
     Ok(())
 }

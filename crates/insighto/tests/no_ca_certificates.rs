@@ -56,11 +56,23 @@ async fn without_ca_certificates_http_works_and_https_says_what_is_missing() {
     let shown = error.to_string();
     if cfg!(feature = "webpki-roots") {
         // Bundled roots: TLS is set up, and the request fails to connect instead.
-        assert!(!matches!(error, insighto::Error::TlsUnavailable { .. }), "{shown}");
+        assert!(
+            !matches!(error, insighto::Error::TlsUnavailable { .. }),
+            "{shown}"
+        );
     } else {
-        assert!(matches!(error, insighto::Error::TlsUnavailable { .. }), "{shown}");
-        assert!(shown.contains("No CA certificates"), "the cause is kept: {shown}");
-        assert!(shown.contains("webpki-roots"), "the remedy is named: {shown}");
+        assert!(
+            matches!(error, insighto::Error::TlsUnavailable { .. }),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("No CA certificates"),
+            "the cause is kept: {shown}"
+        );
+        assert!(
+            shown.contains("webpki-roots"),
+            "the remedy is named: {shown}"
+        );
     }
     assert!(!shown.contains(key));
     let _ = std::fs::remove_dir_all(&empty);
