@@ -106,9 +106,7 @@ impl Client {
     /// `INSIGHTO_BASE_URL` where set, else the config file, else the default base URL
     /// (see [`Settings`](crate::config::Settings)).
     pub fn from_env_or_config() -> Result<Self, ConfigError> {
-        Settings::from_env_and_config_file()?
-            .client_builder()?
-            .build()
+        Settings::load(None, None)?.client_builder()?.build()
     }
 
     /// Starts configuring a client.

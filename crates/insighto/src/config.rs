@@ -228,17 +228,22 @@ impl Settings {
         Self::resolve_with(explicit_key, explicit_url, file, env_var)
     }
 
-    /// [`resolve`](Self::resolve) with no explicit values and the config file at its
-    /// [default path](ConfigFile::default_path), if there is one.
-    pub fn from_env_and_config_file() -> Result<Self, ConfigError> {
-        let path = ConfigFile::default_path();
-        let file = match &path {
-            Ok(path) => ConfigFile::load(path)?,
-            // Without a home directory there is no file, which is no error here.
-            Err(_) => None,
+    /// [`resolve`](Self::resolve) with the config file at its
+    /// [default path](ConfigFile::default_path), if there is one (no home directory
+    /// means no file, which is not an error).
+    pub fn load(
+        explicit_key: Option<&str>,
+        explicit_url: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let Ok(path) = ConfigFile::default_path() else {
+            return Self::resolve(explicit_key, explicit_url, None);
         };
-        let file = path.as_ref().ok().zip(file.as_ref());
-        Self::resolve(None, None, file.map(|(p, f)| (p.as_path(), f)))
+        let file = ConfigFile::load(&path)?;
+        Self::resolve(
+            explicit_key,
+            explicit_url,
+            file.as_ref().map(|f| (path.as_path(), f)),
+        )
     }
 
     fn resolve_with(
