@@ -328,3 +328,75 @@ async fn logs_have_no_colour_off_a_terminal_and_can_be_json() {
     let (code, text) = home.run(&["profile", "show"], "", &[("INSIGHTO_LOG_FORMAT", "xml")]);
     assert_eq!(code, 2, "{text}");
 }
+
+/// On a terminal the key is read without echo: run under `script`, which gives the
+/// command a pseudo-terminal, and type the key once the prompt is up.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_key_is_not_echoed() {
+    use std::{
+        io::{Read, Write},
+        process::Stdio,
+        sync::{Arc, Mutex},
+        time::{Duration, Instant},
+    };
+
+    let server = TestServer::start().await;
+    let key = server.demo_key();
+    let home = Home::new();
+    let mut cmd = std::process::Command::new("script");
+    let line = format!(
+        "{} --base-url {} login",
+        cargo_bin("insighto").display(),
+        server.url()
+    );
+    let inner = home.cmd();
+    for (name, value) in inner.get_envs() {
+        match value {
+            Some(v) => cmd.env(name, v),
+            None => cmd.env_remove(name),
+        };
+    }
+    let mut child = match cmd
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Ok(child) => child,
+        Err(e) if std::env::var_os("CI").is_none() => return eprintln!("skipped: {e}"),
+        Err(e) => panic!("script (util-linux) is needed in CI: {e}"),
+    };
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0; 1024];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                seen.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    let started = Instant::now();
+    while !String::from_utf8_lossy(&seen.lock().unwrap()).contains("input is hidden") {
+        assert!(started.elapsed() < Duration::from_secs(20), "no prompt");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{key}\r").as_bytes()).unwrap();
+    let status = child.wait().unwrap();
+    drop(stdin);
+    reader.join().unwrap();
+    let shown = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(status.success(), "{shown}");
+    assert!(shown.contains("Logged in"), "{shown}");
+    assert_no(key, &shown);
+    assert!(
+        std::fs::read_to_string(home.config_file())
+            .unwrap()
+            .contains(key)
+    );
+}
