@@ -4,7 +4,10 @@
 //! build time from the repository's `openapi.yaml` by progenitor; this crate adds the
 //! rest by hand: the API key set once ([`Client::new`], [`Client::from_env`]), typed
 //! [`Error`]s that never contain the key, retries ([`RetryPolicy`]), three-state update
-//! fields ([`Patch`]) and lenient date-times ([`Timestamp`]).
+//! fields ([`Patch`]) and lenient date-times ([`Timestamp`]), the status, headers and
+//! request id of a response beside its value or error ([`Response`], [`ResponseMeta`]),
+//! and the config file that the `insighto login` command writes ([`config`],
+//! [`Client::from_env_or_config`]).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
