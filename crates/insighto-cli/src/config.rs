@@ -159,9 +159,9 @@ pub fn logout(force: bool) -> Result<(), Failure> {
 }
 
 /// `insighto config show`: the config file and each setting with its source.
-pub fn show(explicit: &Explicit) -> Result<(), Failure> {
+pub fn show(settings: Option<&Settings>) -> Result<(), Failure> {
     let path = config_path()?;
-    let settings = explicit.settings()?;
+    let settings = settings.ok_or_else(|| Failure::new(exit::OTHER, "no settings resolved"))?;
     let file_state = if path.exists() {
         mode_note(&path)
     } else {

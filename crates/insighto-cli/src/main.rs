@@ -193,10 +193,15 @@ struct Prepared {
 impl Prepared {
     fn new(cli: &Cli, explicit: &config::Explicit) -> Result<Self, Failure> {
         Ok(match &cli.command {
-            Command::Profile(_) if !cli.sandbox => Self {
-                settings: Some(explicit.settings()?),
-                ..Self::default()
-            },
+            // An API command (without the embedded sandbox's demo key), or `config show`.
+            Command::Profile(_) | Command::Config(_)
+                if !cli.sandbox || matches!(cli.command, Command::Config(_)) =>
+            {
+                Self {
+                    settings: Some(explicit.settings()?),
+                    ..Self::default()
+                }
+            }
             Command::Login { .. } if cli.sandbox => {
                 return Err(Failure::new(
                     exit::USAGE,
@@ -269,7 +274,7 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
             config::login(&explicit, &key, force).await
         }
         Command::Logout { force } => config::logout(force),
-        Command::Config(ConfigCommand::Show) => config::show(&explicit),
+        Command::Config(ConfigCommand::Show) => config::show(prepared.settings.as_ref()),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
         Command::Profile(command) => {
