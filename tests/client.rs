@@ -213,10 +213,12 @@ async fn every_error_kind_is_typed_and_never_shows_the_key() {
                 .unwrap_err(),
         ] {
             let ok = match (name, &err) {
-                ("unauthorized", Error::Unauthorized { detail }) => detail.contains("bad key"),
-                ("forbidden", Error::Forbidden { detail }) => detail == "Not enough permissions",
-                ("not_found", Error::NotFound { detail }) => detail == "User not found",
-                ("validation", Error::Validation { detail }) => {
+                ("unauthorized", Error::Unauthorized { detail, .. }) => detail.contains("bad key"),
+                ("forbidden", Error::Forbidden { detail, .. }) => {
+                    detail == "Not enough permissions"
+                }
+                ("not_found", Error::NotFound { detail, .. }) => detail == "User not found",
+                ("validation", Error::Validation { detail, .. }) => {
                     detail.len() == 1 && detail[0].type_ == "value_error"
                 }
                 ("rate_limited", Error::RateLimited { retry_after, .. }) => {
@@ -227,6 +229,7 @@ async fn every_error_kind_is_typed_and_never_shows_the_key() {
                     Error::Server {
                         status: 500,
                         detail,
+                        ..
                     },
                 ) => detail == "Internal Server Error",
                 (
@@ -234,6 +237,7 @@ async fn every_error_kind_is_typed_and_never_shows_the_key() {
                     Error::Server {
                         status: 502,
                         detail,
+                        ..
                     },
                 ) => detail.contains("upstream"),
                 ("unexpected_status", Error::UnexpectedStatus { status: 418, .. }) => true,

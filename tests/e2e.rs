@@ -79,7 +79,7 @@ async fn missing_and_unknown_keys_are_401() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Unauthorized { detail } if detail == "Invalid API key"),
+        matches!(&err, Error::Unauthorized { detail, .. } if detail == "Invalid API key"),
         "{err:?}"
     );
     let raw = reqwest::get(format!("{}/api/v1/user", sandbox.url()))
@@ -128,7 +128,7 @@ async fn isolation_other_profiles_and_escalation_are_403_unless_superuser() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::NotFound { detail } if detail == "User not found"),
+        matches!(&err, Error::NotFound { detail, .. } if detail == "User not found"),
         "{err:?}"
     );
 }
@@ -141,7 +141,7 @@ async fn validation_errors_point_at_the_field() {
         u.first_name = Some(Patch::set("fine"));
     });
     let err = client.update_my_profile(&bad).await.unwrap_err();
-    let Error::Validation { detail } = &err else {
+    let Error::Validation { detail, .. } = &err else {
         panic!("{err:?}")
     };
     assert_eq!(detail.len(), 1);

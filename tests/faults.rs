@@ -162,7 +162,7 @@ async fn proxy_html_502_is_retried_then_server_error() {
     .await;
     let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
-        matches!(&err, Error::Server { status: 502, detail } if detail.contains("502 Bad Gateway")),
+        matches!(&err, Error::Server { status: 502, detail, .. } if detail.contains("502 Bad Gateway")),
         "{err:?}"
     );
     assert_eq!(server.connections(), 3);
@@ -209,7 +209,13 @@ async fn very_large_body_is_refused_past_the_limit() {
     .await;
     let err = get_fails(&server, 2, Duration::from_secs(5)).await;
     assert!(
-        matches!(err, Error::ResponseTooLarge { limit: 1_048_576 }),
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
         "{err:?}"
     );
 }

@@ -3,13 +3,16 @@
 
 #![warn(missing_docs)]
 
+mod completions;
+mod config;
 mod fields;
+mod logs;
 mod redact;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use clap::{Parser, Subcommand};
-use insighto::{Client, Error, types::UserProfile};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use insighto::{Client, Error, config::Settings, types::UserProfile};
 use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
 
 use fields::UpdateFlags;
@@ -59,6 +62,35 @@ enum Command {
     Profile(ProfileCommand),
     /// Run a local sandbox server in the foreground.
     Sandbox(SandboxArgs),
+    /// Check an API key and remember it in your config file (read without echo, or from stdin).
+    Login {
+        /// Replace a config file that cannot be read.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Forget the API key that `login` remembered.
+    Logout {
+        /// Remove a config file that cannot be read.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Your settings and where each comes from.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print a shell completion script: `insighto completions bash > /etc/bash_completion.d/insighto`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `insighto man > insighto.1`.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Show the config file, the key (redacted) and the base URL, each with its source:
+    /// flag, then environment, then config file, then default.
+    Show,
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,9 +145,10 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let (code, hint) = match &e {
-            Error::Unauthorized { .. } | Error::Forbidden { .. } => {
-                (exit::AUTH, "check --api-key or INSIGHTO_API_KEY")
-            }
+            Error::Unauthorized { .. } | Error::Forbidden { .. } => (
+                exit::AUTH,
+                "check --api-key, INSIGHTO_API_KEY or `insighto login`",
+            ),
             Error::Validation { .. } => (exit::VALIDATION, "fix the values given"),
             Error::NotFound { .. } => (exit::NOT_FOUND, "check the user id"),
             Error::Timeout | Error::Transport { .. } => (
@@ -131,6 +164,9 @@ impl From<Error> for Failure {
         while let Some(cause) = source {
             message.push_str(&format!(": {cause}"));
             source = cause.source();
+        }
+        if let Some(id) = e.request_id() {
+            message.push_str(&format!(" (request id {id})"));
         }
         Self::new(code, format!("{message}; {hint}"))
     }
@@ -148,19 +184,77 @@ impl From<insighto_sandbox::SandboxError> for Failure {
     }
 }
 
+/// What a command needs before it runs: the settings of an API command, the key that
+/// `login` read. Known before logging starts, so that the key can be redacted.
+#[derive(Default)]
+struct Prepared {
+    settings: Option<Settings>,
+    login_key: Option<String>,
+}
+
+impl Prepared {
+    fn new(cli: &Cli, explicit: &config::Explicit) -> Result<Self, Failure> {
+        Ok(match &cli.command {
+            // An API command (without the embedded sandbox's demo key), or `config show`.
+            Command::Profile(_) | Command::Config(_)
+                if !cli.sandbox || matches!(cli.command, Command::Config(_)) =>
+            {
+                Self {
+                    settings: Some(explicit.settings()?),
+                    ..Self::default()
+                }
+            }
+            Command::Login { .. } if cli.sandbox => {
+                return Err(Failure::new(
+                    exit::USAGE,
+                    "--sandbox needs no login: it uses the sandbox's demo key",
+                ));
+            }
+            Command::Login { .. } => Self {
+                login_key: Some(config::read_key()?),
+                ..Self::default()
+            },
+            _ => Self::default(),
+        })
+    }
+
+    /// The key this run may use, to be hidden from everything it writes.
+    fn key(&self) -> Option<&str> {
+        self.login_key.as_deref().or_else(|| {
+            let (key, _) = self.settings.as_ref()?.api_key.as_ref()?;
+            Some(key.expose_secret())
+        })
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(e) => {
             let _ = e.print();
             return ExitCode::from(if e.use_stderr() { exit::USAGE } else { 0 });
         }
     };
-    let secrets = redact::Secrets::new(cli.api_key.as_deref());
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("INSIGHTO_LOG"))
-        .with_writer(redact::RedactingStderr(secrets.clone()))
-        .init();
+    let explicit = config::Explicit::from_matches(&matches);
+    let prepared = Prepared::new(&cli, &explicit);
+    let secrets = redact::Secrets::new(
+        prepared
+            .as_ref()
+            .ok()
+            .and_then(Prepared::key)
+            .or(cli.api_key.as_deref()),
+    );
+    let failed = |failure: Failure| {
+        eprintln!("error: {}", secrets.redact(&failure.message));
+        ExitCode::from(failure.code)
+    };
+    let prepared = match prepared.and_then(|p| logs::init(secrets.clone()).map(|()| p)) {
+        Ok(prepared) => prepared,
+        Err(failure) => return failed(failure),
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -168,18 +262,23 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::OTHER);
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, explicit, prepared)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
-            eprintln!("error: {}", secrets.redact(&failure.message));
-            ExitCode::from(failure.code)
-        }
+        Err(failure) => failed(failure),
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
+async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result<(), Failure> {
     match cli.command {
         Command::Sandbox(args) => serve_sandbox(args).await,
+        Command::Login { force } => {
+            let key = prepared.login_key.unwrap_or_default();
+            config::login(&explicit, &key, force).await
+        }
+        Command::Logout { force } => config::logout(force),
+        Command::Config(ConfigCommand::Show) => config::show(prepared.settings.as_ref()),
+        Command::Completions { shell } => completions::completions(shell),
+        Command::Man => completions::man(),
         Command::Profile(command) => {
             if let ProfileCommand::Update { fields, .. } = &command
                 && fields.changed == 0
@@ -191,7 +290,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 ));
             }
             // Keep the embedded sandbox alive for the whole command.
-            let (client, _sandbox) = connect(&cli.api_key, &cli.base_url, cli.sandbox).await?;
+            let (client, _sandbox) = connect(prepared.settings.as_ref(), cli.sandbox).await?;
             match command {
                 ProfileCommand::Show { json } => print_profile(&client.get_profile().await?, json),
                 ProfileCommand::Update { json, fields } => {
@@ -204,8 +303,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 
 /// A client for the real service, or for an embedded sandbox with `--sandbox`.
 async fn connect(
-    api_key: &Option<String>,
-    base_url: &str,
+    settings: Option<&Settings>,
     sandbox: bool,
 ) -> Result<(Client, Option<RunningSandbox>), Failure> {
     if sandbox {
@@ -222,13 +320,17 @@ async fn connect(
             .build()?;
         return Ok((client, Some(running)));
     }
-    let key = api_key.as_deref().ok_or_else(|| {
-        Failure::new(
-            exit::USAGE,
-            "no API key: pass --api-key or set INSIGHTO_API_KEY (or try --sandbox to use a local sandbox)",
-        )
-    })?;
-    Ok((Client::builder(key).base_url(base_url).build()?, None))
+    let builder = settings
+        .filter(|s| s.api_key.is_some())
+        .map(Settings::client_builder)
+        .ok_or_else(|| {
+            Failure::new(
+                exit::USAGE,
+                "no API key: run `insighto login`, pass --api-key or set INSIGHTO_API_KEY \
+                 (or try --sandbox to use a local sandbox)",
+            )
+        })??;
+    Ok((builder.build()?, None))
 }
 
 /// The sandbox database in the user's data directory.

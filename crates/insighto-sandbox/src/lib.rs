@@ -36,7 +36,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
-pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES};
+pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES, REQUEST_ID_HEADER};
 pub use spec::OPENAPI_YAML;
 pub use store::{Account, new_api_key};
 

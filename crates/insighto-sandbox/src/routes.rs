@@ -43,7 +43,22 @@ pub fn router(state: AppState) -> Router {
         )
         .route_layer(axum::middleware::from_fn(prefer_code))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// The header that carries each response's id, as the usual FastAPI middleware names it.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Gives every response a fresh id, as services behind a request-id middleware do, so
+/// that clients can show it (`ResponseMeta::request_id` in the `insighto` crate).
+async fn request_id(request: Request, next: axum::middleware::Next) -> Response {
+    let mut response = next.run(request).await;
+    let id = uuid::Uuid::new_v4().to_string();
+    if let Ok(value) = header::HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
 }
 
 /// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so

@@ -10,10 +10,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::from_env()?;
     match client.get_profile().await {
         Ok(me) => println!("the key works: user {}", me.id),
-        Err(Error::Unauthorized { detail } | Error::Forbidden { detail }) => {
+        Err(Error::Unauthorized { detail, .. } | Error::Forbidden { detail, .. }) => {
             println!("check the key (Settings, API Keys): {detail}")
         }
-        Err(Error::Validation { detail }) => {
+        Err(Error::Validation { detail, .. }) => {
             for problem in detail {
                 println!("invalid {:?}: {}", problem.loc, problem.msg);
             }

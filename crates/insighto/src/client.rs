@@ -11,7 +11,10 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, RetryPolicy, generated,
+    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy,
+    config::{ConfigFile, Settings},
+    generated,
+    response::{self, Head},
     types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
 
@@ -91,6 +94,24 @@ impl Client {
         builder.build()
     }
 
+    /// A client configured from the config file that `insighto login` writes (see
+    /// [`config`](crate::config)): its key and, if set, its base URL. The environment is
+    /// not read; [`from_env_or_config`](Self::from_env_or_config) reads both.
+    pub fn from_config_file() -> Result<Self, ConfigError> {
+        let path = ConfigFile::default_path()?;
+        let file = ConfigFile::load(&path)?.unwrap_or_default();
+        let key = file.api_key.ok_or(ConfigError::NoKeyInConfigFile(path))?;
+        let url = file.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        ClientBuilder::new(Ok(key)).base_url(url).build()
+    }
+
+    /// A client configured like the `insighto` CLI: `INSIGHTO_API_KEY` and
+    /// `INSIGHTO_BASE_URL` where set, else the config file, else the default base URL
+    /// (see [`Settings`](crate::config::Settings)).
+    pub fn from_env_or_config() -> Result<Self, ConfigError> {
+        Settings::load(None, None)?.client_builder()?.build()
+    }
+
     /// Starts configuring a client.
     pub fn builder(api_key: impl AsRef<str>) -> ClientBuilder {
         ClientBuilder::new(ApiKey::new(api_key))
@@ -108,11 +129,22 @@ impl Client {
 
     /// Gets the caller's profile with the whole envelope (`message`, `meta`).
     pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
-        self.tls_ready()?;
-        let result = self.generated.get_user_profile().send().await;
-        let envelope = self.finish(result).await?;
+        Ok(self.get_envelope().await?.0)
+    }
+
+    /// Like [`get_profile_response`](Self::get_profile_response), with the response's
+    /// status and headers (request id, rate-limit headers), from the same request.
+    pub async fn get_profile_with_response(&self) -> Result<Response<UserProfileResponse>, Error> {
+        let (envelope, head) = self.get_envelope().await?;
+        Ok(self.with_meta(envelope, head))
+    }
+
+    async fn get_envelope(&self) -> Result<(UserProfileResponse, Option<Head>), Error> {
+        let (envelope, head) = self
+            .finish(self.generated.get_user_profile().send())
+            .await?;
         let _ = self.own_id.set(envelope.data.id);
-        Ok(envelope)
+        Ok((envelope, head))
     }
 
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
@@ -132,15 +164,32 @@ impl Client {
         user_id: Uuid,
         update: &UserProfileUpdate,
     ) -> Result<UserProfileResponse, Error> {
-        self.tls_ready()?;
-        let result = self
+        Ok(self.put_envelope(user_id, update).await?.0)
+    }
+
+    /// Like [`update_profile_response`](Self::update_profile_response), with the
+    /// response's status and headers, from the same request.
+    pub async fn update_profile_with_response(
+        &self,
+        user_id: Uuid,
+        update: &UserProfileUpdate,
+    ) -> Result<Response<UserProfileResponse>, Error> {
+        let (envelope, head) = self.put_envelope(user_id, update).await?;
+        Ok(self.with_meta(envelope, head))
+    }
+
+    async fn put_envelope(
+        &self,
+        user_id: Uuid,
+        update: &UserProfileUpdate,
+    ) -> Result<(UserProfileResponse, Option<Head>), Error> {
+        let call = self
             .generated
             .update_user_profile()
             .user_id(user_id)
             .body(update.clone())
-            .send()
-            .await;
-        self.finish(result).await
+            .send();
+        self.finish(call).await
     }
 
     /// Updates the caller's own profile without knowing its id: the id is read with
@@ -149,35 +198,61 @@ impl Client {
         &self,
         update: &UserProfileUpdate,
     ) -> Result<UserProfile, Error> {
-        let id = match self.own_id.get() {
-            Some(id) => *id,
-            None => self.get_profile_response().await?.data.id,
-        };
+        let id = self.own_id().await?;
         self.update_profile(id, update).await
     }
 
-    /// Fails before sending when the request would need TLS that could not be set up.
-    fn tls_ready(&self) -> Result<(), Error> {
-        match &self.tls_unavailable {
-            Some(reason) => Err(Error::TlsUnavailable {
-                reason: reason.to_string(),
-            }),
-            None => Ok(()),
+    /// Like [`update_my_profile`](Self::update_my_profile), returning the envelope with
+    /// the status and headers of the `PUT`.
+    pub async fn update_my_profile_with_response(
+        &self,
+        update: &UserProfileUpdate,
+    ) -> Result<Response<UserProfileResponse>, Error> {
+        let id = self.own_id().await?;
+        self.update_profile_with_response(id, update).await
+    }
+
+    async fn own_id(&self) -> Result<Uuid, Error> {
+        match self.own_id.get() {
+            Some(id) => Ok(*id),
+            None => Ok(self.get_envelope().await?.0.data.id),
         }
     }
 
+    /// Runs a generated call and maps its outcome; the final response's head comes back
+    /// beside the value, for the `*_with_response` calls (the others drop it).
     async fn finish<T>(
         &self,
-        result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
-    ) -> Result<T, Error> {
-        match result {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(Error::from_generated(e, &self.generated.inner().key).await),
+        call: impl Future<
+            Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
+        >,
+    ) -> Result<(T, Option<Head>), Error> {
+        // Fails before anything is sent when the request would need TLS that could not be
+        // set up (the call is a future: nothing has happened yet).
+        if let Some(reason) = &self.tls_unavailable {
+            return Err(Error::TlsUnavailable {
+                reason: reason.to_string(),
+            });
         }
+        match response::capturing(call).await {
+            (Ok(value), head) => Ok((value.into_inner(), head)),
+            (Err(e), head) => {
+                Err(Error::from_generated(e, head, &self.generated.inner().key).await)
+            }
+        }
+    }
+
+    fn with_meta<T>(&self, value: T, head: Option<Head>) -> Response<T> {
+        // A value always comes with a head; the fallback only keeps this total.
+        let head = head.unwrap_or(Head {
+            status: reqwest::StatusCode::OK,
+            headers: Default::default(),
+        });
+        Response::new(value, ResponseMeta::new(head, &self.generated.inner().key))
     }
 }
 
-fn env_var(name: &'static str) -> Result<Option<String>, ConfigError> {
+pub(crate) fn env_var(name: &'static str) -> Result<Option<String>, ConfigError> {
     match std::env::var(name) {
         Ok(v) if v.is_empty() => Ok(None),
         Ok(v) => Ok(Some(v)),
@@ -327,7 +402,7 @@ impl ClientBuilder {
 }
 
 /// Checks the URL and drops trailing slashes so paths never start with `//`.
-fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
+pub(crate) fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidBaseUrl {
         url: shown_url(url),
         reason: reason.to_owned(),
@@ -484,7 +559,7 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
 
     // Through `http::Response` the parts (URL included) move over without copies or
     // re-parsing; a body that arrives in one frame is not copied either.
-    let (parts, mut body) = http::Response::from(response).into_parts();
+    let (mut parts, mut body) = http::Response::from(response).into_parts();
     let mut chunks: Vec<bytes::Bytes> = Vec::new();
     let mut size = 0;
     let mut too_large = false;
@@ -498,6 +573,9 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
             chunks.push(data);
         }
     }
+    // The head goes to the call's slot; the generated code that decodes the body never
+    // reads the headers.
+    response::stash(&mut parts);
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });

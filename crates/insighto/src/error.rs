@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::{ApiKey, types::ValidationError};
+use crate::{ApiKey, ResponseMeta, response::Head, types::ValidationError};
 
 /// How many characters of an unexpected body an error keeps.
 const EXCERPT_CHARS: usize = 200;
@@ -38,6 +38,34 @@ pub enum ConfigError {
     /// reqwest could not build its HTTP client (for example, no TLS backend).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// The config file is not valid: a TOML error, an unknown setting, or a bad value.
+    #[error("malformed config file {}, line {line}, column {column}: {message}", path.display())]
+    MalformedConfigFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Where the problem is, from 1.
+        line: usize,
+        /// The column in that line, from 1.
+        column: usize,
+        /// What is wrong (never the key).
+        message: String,
+    },
+    /// The config file could not be read or written.
+    #[error("cannot {action} {}: {reason}", path.display())]
+    ConfigFileIo {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// `read`, `write` or `create`.
+        action: &'static str,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The config file has no `api_key` (or does not exist).
+    #[error("no API key in {}: run `insighto login` or set INSIGHTO_API_KEY", .0.display())]
+    NoKeyInConfigFile(std::path::PathBuf),
+    /// Neither `XDG_CONFIG_HOME` nor `HOME` (on Windows `APPDATA`) is an absolute path.
+    #[error("cannot find your config directory: set XDG_CONFIG_HOME or HOME")]
+    NoConfigDir,
 }
 
 /// A failed API call.
@@ -49,24 +77,32 @@ pub enum Error {
     Unauthorized {
         /// The server's `detail`.
         detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// 403: the key may not do this (older FastAPI versions also use 403 for a bad key).
     #[error("the Insighto API refused the request (403): {detail}")]
     Forbidden {
         /// The server's `detail`.
         detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// 404: no such user.
     #[error("not found (404): {detail}")]
     NotFound {
         /// The server's `detail`.
         detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// 422: the request did not validate; `detail` says which field and why.
     #[error("the request did not validate (422): {}", summarize(detail))]
     Validation {
         /// FastAPI's list of problems.
         detail: Vec<ValidationError>,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// 429: too many requests, after any retries allowed.
     #[error("rate limited by the Insighto API (429){}", retry_hint(*retry_after))]
@@ -75,6 +111,8 @@ pub enum Error {
         retry_after: Option<Duration>,
         /// The server's `detail`, if any.
         detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// 5xx: the service (or a proxy in front of it) failed.
     #[error("the Insighto API failed ({status}): {detail}")]
@@ -83,6 +121,8 @@ pub enum Error {
         status: u16,
         /// The server's `detail`, or an excerpt of its body.
         detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// Another status the API does not document.
     #[error("unexpected HTTP status {status} from the Insighto API: {excerpt}")]
@@ -91,6 +131,8 @@ pub enum Error {
         status: u16,
         /// The start of the body.
         excerpt: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// The request (connect, send or read) took longer than the configured timeout.
     #[error("the request to the Insighto API timed out")]
@@ -113,12 +155,16 @@ pub enum Error {
         reason: String,
         /// The start of the body.
         excerpt: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
     },
     /// The response body was larger than the configured limit.
     #[error("the response from the Insighto API is larger than {limit} bytes")]
     ResponseTooLarge {
         /// The limit (see `ClientBuilder::max_response_bytes`).
         limit: usize,
+        /// The status and headers, which arrived before the body.
+        response: Option<ResponseMeta>,
     },
     /// The request could not be built from the arguments given.
     #[error("invalid request: {0}")]
@@ -153,32 +199,86 @@ impl Error {
         }
     }
 
-    /// Turns progenitor's error into ours, reading the body of error responses.
-    pub(crate) async fn from_generated(err: progenitor_client::Error<()>, key: &ApiKey) -> Self {
+    /// The status and headers of the response behind this error, if one arrived.
+    pub fn response(&self) -> Option<&ResponseMeta> {
+        match self {
+            Self::Unauthorized { response, .. }
+            | Self::Forbidden { response, .. }
+            | Self::NotFound { response, .. }
+            | Self::Validation { response, .. }
+            | Self::RateLimited { response, .. }
+            | Self::Server { response, .. }
+            | Self::UnexpectedStatus { response, .. }
+            | Self::Decode { response, .. } => Some(response),
+            Self::ResponseTooLarge { response, .. } => response.as_ref(),
+            Self::Timeout
+            | Self::Transport { .. }
+            | Self::InvalidRequest(_)
+            | Self::TlsUnavailable { .. } => None,
+        }
+    }
+
+    /// The request id of the response behind this error (see
+    /// [`ResponseMeta::request_id`]), to quote to support.
+    pub fn request_id(&self) -> Option<&str> {
+        self.response().and_then(ResponseMeta::request_id)
+    }
+
+    /// Turns progenitor's error into ours, reading the body of error responses. `head`
+    /// is the final response's status and headers, which `exec` moved out of it.
+    pub(crate) async fn from_generated(
+        err: progenitor_client::Error<()>,
+        head: Option<Head>,
+        key: &ApiKey,
+    ) -> Self {
         use progenitor_client::Error as G;
+        let meta = |head: Option<Head>, status: reqwest::StatusCode| {
+            let head = head.unwrap_or(Head {
+                status,
+                headers: Default::default(),
+            });
+            ResponseMeta::new(head, key)
+        };
         match err {
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Self::from_reqwest(e)
+                Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)))
             }
-            G::InvalidResponsePayload(body, e) => Self::Decode {
-                status: 200,
-                reason: key.redact(&e.to_string()),
-                excerpt: excerpt(&body, key),
-            },
-            G::UnexpectedResponse(response) => Self::from_response(response, key).await,
+            G::InvalidResponsePayload(body, e) => {
+                let response = meta(head, reqwest::StatusCode::OK);
+                Self::Decode {
+                    status: response.status(),
+                    reason: key.redact(&e.to_string()),
+                    excerpt: excerpt(&body, key),
+                    response,
+                }
+            }
+            G::UnexpectedResponse(response) => {
+                // Without a slot (never the case in this crate) the headers are still here.
+                let head = head.unwrap_or_else(|| Head {
+                    status: response.status(),
+                    headers: response.headers().clone(),
+                });
+                Self::from_response(response, ResponseMeta::new(head, key), key).await
+            }
             G::ErrorResponse(rv) => Self::UnexpectedStatus {
                 status: rv.status().as_u16(),
                 excerpt: String::new(),
+                response: meta(head, rv.status()),
             },
             G::InvalidRequest(msg) | G::Custom(msg) => Self::InvalidRequest(key.redact(&msg)),
         }
     }
 
-    pub(crate) fn from_reqwest(e: reqwest::Error) -> Self {
+    /// A failure of the transport or of reading the body; `response` is the head that
+    /// arrived before the body, if any.
+    pub(crate) fn from_reqwest(e: reqwest::Error, response: Option<ResponseMeta>) -> Self {
         let mut source = std::error::Error::source(&e);
         while let Some(cause) = source {
             if let Some(BodyTooLarge { limit }) = cause.downcast_ref::<BodyTooLarge>() {
-                return Self::ResponseTooLarge { limit: *limit };
+                return Self::ResponseTooLarge {
+                    limit: *limit,
+                    response,
+                };
             }
             source = cause.source();
         }
@@ -191,29 +291,37 @@ impl Error {
         }
     }
 
-    async fn from_response(response: reqwest::Response, key: &ApiKey) -> Self {
-        let status = response.status().as_u16();
-        let retry_after =
-            crate::retry::retry_after(response.headers(), std::time::SystemTime::now());
+    async fn from_response(response: reqwest::Response, meta: ResponseMeta, key: &ApiKey) -> Self {
+        let retry_after = crate::retry::retry_after(meta.headers(), std::time::SystemTime::now());
         let body = match read_limited(response, 64 * 1024).await {
             Ok(body) => body,
-            Err(e) => return Self::from_reqwest(e),
+            Err(e) => return Self::from_reqwest(e, Some(meta)),
         };
-        Self::from_status(status, &body, retry_after, key)
+        Self::from_status(&body, retry_after, meta, key)
     }
 
     /// Classifies an error response by status.
     pub(crate) fn from_status(
-        status: u16,
         body: &[u8],
         retry_after: Option<Duration>,
+        response: ResponseMeta,
         key: &ApiKey,
     ) -> Self {
         let detail = || detail_text(body, key);
+        let status = response.status();
         match status {
-            401 => Self::Unauthorized { detail: detail() },
-            403 => Self::Forbidden { detail: detail() },
-            404 => Self::NotFound { detail: detail() },
+            401 => Self::Unauthorized {
+                detail: detail(),
+                response,
+            },
+            403 => Self::Forbidden {
+                detail: detail(),
+                response,
+            },
+            404 => Self::NotFound {
+                detail: detail(),
+                response,
+            },
             422 => match serde_json::from_slice::<crate::types::HttpValidationError>(body) {
                 Ok(parsed) => Self::Validation {
                     detail: parsed
@@ -221,6 +329,7 @@ impl Error {
                         .into_iter()
                         .map(|v| redact_issue(v, key))
                         .collect(),
+                    response,
                 },
                 Err(e) => Self::Decode {
                     status,
@@ -229,19 +338,23 @@ impl Error {
                         key.redact(&e.to_string())
                     ),
                     excerpt: excerpt(body, key),
+                    response,
                 },
             },
             429 => Self::RateLimited {
                 retry_after,
                 detail: detail(),
+                response,
             },
             500..=599 => Self::Server {
                 status,
                 detail: detail(),
+                response,
             },
             _ => Self::UnexpectedStatus {
                 status,
                 excerpt: excerpt(body, key),
+                response,
             },
         }
     }

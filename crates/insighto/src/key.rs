@@ -39,6 +39,12 @@ impl ApiKey {
         &self.0
     }
 
+    /// The key itself, for the few places that must hold it in clear: a config file
+    /// written with mode 0600, a secret store, a redaction filter. Never print it.
+    pub fn expose_secret(&self) -> &str {
+        self.expose()
+    }
+
     /// Replaces every occurrence of the key in `text`, raw or URL-encoded.
     pub(crate) fn redact(&self, text: &str) -> String {
         let mut out = text.replace(self.expose(), REDACTED);
@@ -50,7 +56,7 @@ impl ApiKey {
     }
 }
 
-fn url_encode(s: &str) -> String {
+pub(crate) fn url_encode(s: &str) -> String {
     reqwest::Url::parse_with_params("http://x/", [("k", s)])
         .ok()
         .and_then(|u| u.query().map(|q| q.trim_start_matches("k=").to_owned()))

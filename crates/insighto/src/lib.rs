@@ -3,9 +3,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
+pub mod config;
 mod error;
 mod key;
 mod patch;
+mod response;
 mod retry;
 mod timestamp;
 mod tls;
@@ -26,6 +28,7 @@ pub use error::{ConfigError, Error};
 pub use generated::types;
 pub use key::ApiKey;
 pub use patch::Patch;
+pub use response::{REQUEST_ID_HEADERS, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};
 
