@@ -104,6 +104,7 @@ pub fn publishable(root: &Path) -> Result<Vec<(String, String)>, String> {
 /// Packages every publishable crate into `target/package` (verifying each: it must build
 /// from its own package alone) and returns that directory.
 pub fn package(root: &Path, verify: bool) -> Result<PathBuf, String> {
+    forget_unpacked_packages(root)?;
     let mut cmd = Command::new("cargo");
     // Local runs package the working tree as it is; CI packages a clean checkout.
     cmd.current_dir(root)
@@ -121,6 +122,38 @@ pub fn package(root: &Path, verify: bool) -> Result<PathBuf, String> {
         return Err("cargo package failed".into());
     }
     Ok(root.join("target/package"))
+}
+
+/// Verification builds each package against the others through a local registry, which
+/// cargo unpacks into `$CARGO_HOME/registry/src/-<hash>/NAME-VERSION` and then reuses while
+/// the version stays the same, even when the package changed. Removing our crates there
+/// makes every run verify what it just packaged.
+fn forget_unpacked_packages(root: &Path) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
+        return Ok(());
+    };
+    let ours: Vec<String> = publishable(root)?
+        .into_iter()
+        .map(|(name, version)| format!("{name}-{version}"))
+        .collect();
+    for registry in registries.flatten() {
+        // Local registries have no name before the hash; crates.io's is `index.crates.io-…`.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for unpacked in &ours {
+            let dir = registry.path().join(unpacked);
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the application into `dir` (emptied first), depending on the packages in
