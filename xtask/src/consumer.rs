@@ -101,13 +101,16 @@ pub fn publishable(root: &Path) -> Result<Vec<(String, String)>, String> {
         .collect())
 }
 
-/// Packages every publishable crate into `target/package` (verifying each: it must build
-/// from its own package alone) and returns that directory.
+/// Packages every publishable crate (verifying each: it must build from its own package
+/// alone) into `target/package-verify/package` and returns that directory.
 pub fn package(root: &Path, verify: bool) -> Result<PathBuf, String> {
     forget_unpacked_packages(root)?;
+    let verify_target = root.join("target/package-verify");
+    forget_built_packages(root, &verify_target)?;
     let mut cmd = Command::new("cargo");
     // Local runs package the working tree as it is; CI packages a clean checkout.
     cmd.current_dir(root)
+        .env("CARGO_TARGET_DIR", &verify_target)
         .args(["package", "--locked", "--allow-dirty"]);
     if !verify {
         cmd.arg("--no-verify");
@@ -121,7 +124,33 @@ pub fn package(root: &Path, verify: bool) -> Result<PathBuf, String> {
     if !status.success() {
         return Err("cargo package failed".into());
     }
-    Ok(root.join("target/package"))
+    Ok(verify_target.join("package"))
+}
+
+/// Cargo treats a registry package as immutable, so a build of our package from the
+/// verification registry made before the package changed would count as fresh. Removing
+/// our crates' fingerprints from the verification target makes cargo build them again;
+/// the dependencies stay built.
+fn forget_built_packages(root: &Path, target: &Path) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(target.join("debug/.fingerprint")) else {
+        return Ok(());
+    };
+    let ours: Vec<String> = publishable(root)?
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        // `NAME-HASH`, the hash being 16 hex digits.
+        let Some((name, hash)) = file_name.rsplit_once('-') else {
+            continue;
+        };
+        if hash.len() == 16 && ours.iter().any(|o| o == name) {
+            std::fs::remove_dir_all(entry.path()).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 /// Verification builds each package against the others through a local registry, which
