@@ -11,7 +11,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, RetryPolicy, generated,
+    ApiKey, ConfigError, Error, RetryPolicy, generated, lenient,
     types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
 
@@ -111,6 +111,33 @@ impl Client {
         Ok(envelope)
     }
 
+    /// The caller's own id. A profile that holds a value this client cannot decode (a
+    /// date-time out of range, say) still yields its id, so that an update can repair it.
+    async fn own_id(&self) -> Result<Uuid, Error> {
+        if let Some(id) = self.own_id.get() {
+            return Ok(*id);
+        }
+        let id = match self.generated.get_user_profile().send().await {
+            Ok(value) => value.into_inner().data.id,
+            Err(progenitor_client::Error::InvalidResponsePayload(body, e)) => {
+                match lenient::decode::<UserProfileResponse>(&body) {
+                    Some(envelope) => envelope.data.id,
+                    None => match lenient::profile_id(&body) {
+                        Some(id) => id,
+                        None => {
+                            return Err(self
+                                .error(progenitor_client::Error::InvalidResponsePayload(body, e))
+                                .await);
+                        }
+                    },
+                }
+            }
+            Err(e) => return Err(self.error(e).await),
+        };
+        let _ = self.own_id.set(id);
+        Ok(id)
+    }
+
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
     ///
     /// Only the caller's own profile may be updated unless the caller is a superuser.
@@ -128,6 +155,11 @@ impl Client {
         user_id: Uuid,
         update: &UserProfileUpdate,
     ) -> Result<UserProfileResponse, Error> {
+        // A value the service could not store (a date-time outside years 1-9999) is
+        // refused here, before anything is sent.
+        serde_json::to_vec(update).map_err(|e| {
+            Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string()))
+        })?;
         let result = self
             .generated
             .update_user_profile()
@@ -144,21 +176,32 @@ impl Client {
         &self,
         update: &UserProfileUpdate,
     ) -> Result<UserProfile, Error> {
-        let id = match self.own_id.get() {
-            Some(id) => *id,
-            None => self.get_profile_response().await?.data.id,
-        };
+        let id = self.own_id().await?;
         self.update_profile(id, update).await
     }
 
-    async fn finish<T>(
+    /// The decoded answer; a body the generated decoder refuses gets a second, forgiving
+    /// read (see [`lenient`]) before it is an error.
+    async fn finish<T: serde::de::DeserializeOwned>(
         &self,
         result: Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
     ) -> Result<T, Error> {
         match result {
             Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(Error::from_generated(e, &self.generated.inner().key).await),
+            Err(progenitor_client::Error::InvalidResponsePayload(body, e)) => {
+                match lenient::decode(&body) {
+                    Some(value) => Ok(value),
+                    None => Err(self
+                        .error(progenitor_client::Error::InvalidResponsePayload(body, e))
+                        .await),
+                }
+            }
+            Err(e) => Err(self.error(e).await),
         }
+    }
+
+    async fn error(&self, e: progenitor_client::Error<()>) -> Error {
+        Error::from_generated(e, &self.generated.inner().key).await
     }
 }
 

@@ -56,6 +56,16 @@ pub enum Error {
         /// The server's `detail`.
         detail: String,
     },
+    /// 400, 413, 414 or 431: the server would not read the request (a deactivated
+    /// account's key, a body or URL too large, headers too many); sending it again
+    /// cannot help.
+    #[error("the Insighto API refused the request ({status}): {detail}")]
+    BadRequest {
+        /// The HTTP status.
+        status: u16,
+        /// The server's `detail`, such as "Inactive user".
+        detail: String,
+    },
     /// 404: no such user.
     #[error("not found (404): {detail}")]
     NotFound {
@@ -126,6 +136,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the key was refused because its account is deactivated (400 "Inactive
+    /// user", as `openapi.yaml` documents).
+    pub fn is_inactive_account(&self) -> bool {
+        matches!(self, Self::BadRequest { status: 400, detail } if detail == "Inactive user")
+    }
+
     /// The HTTP status of the response behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -135,6 +151,7 @@ impl Error {
             Self::Validation { .. } => Some(422),
             Self::RateLimited { .. } => Some(429),
             Self::Server { status, .. }
+            | Self::BadRequest { status, .. }
             | Self::UnexpectedStatus { status, .. }
             | Self::Decode { status, .. } => Some(*status),
             Self::Timeout
@@ -202,6 +219,10 @@ impl Error {
     ) -> Self {
         let detail = || detail_text(body, key);
         match status {
+            400 | 413 | 414 | 431 => Self::BadRequest {
+                status,
+                detail: detail(),
+            },
             401 => Self::Unauthorized { detail: detail() },
             403 => Self::Forbidden { detail: detail() },
             404 => Self::NotFound { detail: detail() },
@@ -269,9 +290,17 @@ fn detail_text(body: &[u8], key: &ApiKey) -> String {
     }
 }
 
+/// Every string of a validation problem passes through the redaction: `loc` too, which
+/// a server may build from the request (a query parameter's name or value).
 fn redact_issue(mut issue: ValidationError, key: &ApiKey) -> ValidationError {
+    use crate::types::ValidationLocation;
     issue.msg = key.redact(&issue.msg);
     issue.type_ = key.redact(&issue.type_);
+    for part in &mut issue.loc {
+        if let ValidationLocation::String(s) = part {
+            *s = key.redact(s);
+        }
+    }
     issue
 }
 

@@ -17,7 +17,9 @@
 mod client;
 mod error;
 mod key;
+mod lenient;
 mod patch;
+mod redact;
 mod retry;
 mod timestamp;
 
@@ -37,6 +39,7 @@ pub use error::{ConfigError, Error};
 pub use generated::types;
 pub use key::ApiKey;
 pub use patch::Patch;
+pub use redact::redact_secret;
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};
 
