@@ -36,7 +36,7 @@ mod tests {
         let envelope: UserProfileResponse = decode(body.as_bytes()).unwrap();
         assert!(envelope.meta.is_empty());
         assert_eq!(envelope.data.id.to_string(), id);
-        let with_meta = format!(r#"{{"message": "ok", "meta": {{}}, "data": {{"id": 5}}}}"#);
+        let with_meta = r#"{"message": "ok", "meta": {}, "data": {"id": 5}}"#;
         assert!(decode::<UserProfileResponse>(with_meta.as_bytes()).is_none());
         let bad = format!(r#"{{"data": {{"id": "{id}", "birthdate": "+10000-01-01T00:00:00Z"}}}}"#);
         assert!(decode::<UserProfileResponse>(bad.as_bytes()).is_none());
