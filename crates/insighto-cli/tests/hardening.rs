@@ -129,6 +129,42 @@ fn each_exit_code_means_one_kind_of_failure_with_a_fitting_hint() {
 }
 
 #[test]
+fn a_key_echoed_with_lower_case_hex_is_hidden() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let key = "in-Cli+Hardening/Key=000000000000000000000000000000000";
+    let echoed = "in-Cli%2bHardening%2fKey%3d000000000000000000000000000000000";
+    let body = format!(
+        r#"{{"detail": [{{"loc": ["query", "{echoed}"], "msg": "bad {echoed}", "type": "x"}}]}}"#
+    );
+    let server = runtime.block_on(Faulty::start(vec![json_response(
+        "422 Unprocessable Entity",
+        &body,
+    )]));
+    let data = tempfile::tempdir().unwrap();
+    let output = insighto(&data)
+        .env("INSIGHTO_LOG", "trace")
+        .args([
+            "--base-url",
+            &server.url,
+            "--api-key",
+            key,
+            "profile",
+            "show",
+        ])
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+    .to_lowercase();
+    assert_eq!(output.status.code(), Some(4), "{all}");
+    assert!(all.contains("[redacted]"), "{all}");
+    assert!(!all.contains("hardening"), "key printed: {all}");
+}
+
+#[test]
 fn the_terminal_shows_what_the_server_sends_but_never_obeys_it() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let body = r#"{"message": "ok", "meta": {}, "data": {"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a",
