@@ -305,13 +305,17 @@ fn the_database_and_its_directory_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("new/nested/sandbox.sqlite3");
-    Sandbox::open(&SandboxOptions {
+    let _open = Sandbox::open(&SandboxOptions {
         db: Some(db.clone()),
         ..Default::default()
     })
     .unwrap();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&db), 0o600);
+    // SQLite gives its journal files the database's own mode.
+    let wal = db.with_extension("sqlite3-wal");
+    assert!(wal.exists());
+    assert_eq!(mode(&wal), 0o600);
     assert_eq!(mode(db.parent().unwrap()), 0o700);
     assert_eq!(mode(&dir.path().join("new")), 0o700);
 }
