@@ -530,6 +530,12 @@ fn cases() -> Vec<Case> {
     );
     shape(
         &mut c,
+        "NaN and Infinity in unknown fields",
+        Some("application/json"),
+        br#"{"state": "NV", "x": NaN, "y": [-Infinity, Infinity]}"#,
+    );
+    shape(
+        &mut c,
         "huge number",
         Some("application/json"),
         br#"{"is_trial": 1e300, "birthdate": 123456789012345678901234567890}"#,

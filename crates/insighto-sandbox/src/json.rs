@@ -2,9 +2,13 @@
 //!
 //! FastAPI hands the body to `json.loads`, so what it accepts and where it reports a
 //! syntax error (`loc: ["body", <character offset>]`) are Python's. This parser follows
-//! the CPython scanner: the same grammar (`NaN` and `Infinity` excepted, which a profile
-//! has no use for), the same error positions (in characters, not bytes), arbitrary
-//! nesting up to the depth where Python gives up with a `RecursionError`.
+//! the CPython scanner: the same grammar (`NaN`, `Infinity` and `-Infinity` included),
+//! the same error positions (in characters, not bytes), arbitrary nesting up to the depth
+//! where Python gives up with a `RecursionError`.
+//!
+//! JSON values cannot hold `NaN` or an infinity, so those parse as [`non_finite`]: an
+//! object no profile field accepts (a profile has no float fields), refused wherever a
+//! field is checked and ignored, as by FastAPI, in a field the model does not know.
 
 use serde_json::{Map, Number, Value};
 
@@ -19,6 +23,16 @@ pub enum JsonError {
     Syntax(usize),
     /// Not UTF-8, or nested too deeply (FastAPI: 400 "There was an error parsing the body").
     Unparsable,
+}
+
+/// The stand-in for Python's `nan`, `inf` and `-inf`.
+pub fn non_finite(which: &str) -> Value {
+    let mut marker = Map::new();
+    marker.insert(
+        "\u{0}non-finite".to_owned(),
+        Value::String(which.to_owned()),
+    );
+    Value::Object(marker)
 }
 
 /// Parses a body as `json.loads(bytes)` would (a UTF-8 byte-order mark is skipped).
@@ -70,6 +84,9 @@ impl Parser<'_> {
             Some('n') if self.literal(i, "null") => Ok((Value::Null, i + 4)),
             Some('t') if self.literal(i, "true") => Ok((Value::Bool(true), i + 4)),
             Some('f') if self.literal(i, "false") => Ok((Value::Bool(false), i + 5)),
+            Some('N') if self.literal(i, "NaN") => Ok((non_finite("NaN"), i + 3)),
+            Some('I') if self.literal(i, "Infinity") => Ok((non_finite("Infinity"), i + 8)),
+            Some('-') if self.literal(i, "-Infinity") => Ok((non_finite("-Infinity"), i + 9)),
             Some(_) => self.number(i).ok_or(JsonError::Syntax(i)),
         }
     }
@@ -309,6 +326,10 @@ mod tests {
         let v = parse("\u{feff}{\"a\": [1, -2.5e3, 1e400, 123456789012345678901234], \"a\": \"\\u00e9\\ud83d\\ude00\"}".as_bytes())
             .unwrap();
         assert_eq!(v["a"], "é😀");
+        let v = parse(b"[NaN, -Infinity, Infinity]").unwrap();
+        assert_eq!(v[0], non_finite("NaN"));
+        assert_eq!(v[1], non_finite("-Infinity"));
+        assert_eq!(parse(b"[Inf]"), Err(JsonError::Syntax(1)));
         let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
         assert!(parse(deep.as_bytes()).is_ok());
         let deeper = "[".repeat(MAX_DEPTH + 1);
