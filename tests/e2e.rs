@@ -175,10 +175,10 @@ async fn validation_errors_point_at_the_field() {
         ),
         (
             id.as_str(),
-            "{\"is_active\": \"yes\"}",
+            "{\"is_active\": \"maybe\"}",
             "application/json",
             json!(["body", "is_active"]),
-            "bool_type",
+            "bool_parsing",
         ),
         (
             id.as_str(),

@@ -200,7 +200,7 @@ async fn sandbox_responses() {
         (
             "invalid_body_422",
             http.put(user(&me.to_string()))
-                .json(&json!({"email": "x", "is_active": "yes", "role_id": 7})),
+                .json(&json!({"email": "x", "is_active": "maybe", "role_id": 7})),
         ),
         (
             "malformed_json_422",

@@ -5,9 +5,11 @@
 
 mod completions;
 mod config;
+mod exits;
 mod fields;
 mod logs;
 mod redact;
+mod terminal;
 
 use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
 
@@ -17,16 +19,8 @@ use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
 
 use fields::UpdateFlags;
 
-/// Exit codes scripts can rely on.
-mod exit {
-    pub const OTHER: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const AUTH: u8 = 3;
-    pub const VALIDATION: u8 = 4;
-    pub const NOT_FOUND: u8 = 5;
-    pub const NETWORK: u8 = 6;
-    pub const SERVER: u8 = 7;
-}
+// Exit codes scripts can rely on, and what each failure maps to.
+use exits as exit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,10 +28,7 @@ mod exit {
     version,
     about = "Read and update your Insighto.ai profile"
 )]
-#[command(
-    after_help = "Exit codes: 0 ok, 1 other failure, 2 usage or configuration, \
-3 authentication, 4 validation, 5 not found, 6 network, 7 server."
-)]
+#[command(after_help = exits::HELP)]
 struct Cli {
     /// API key (or INSIGHTO_API_KEY); never printed.
     #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
@@ -50,6 +41,14 @@ struct Cli {
     /// Run against an embedded sandbox whose state persists in your data directory.
     #[arg(long, global = true)]
     sandbox: bool,
+
+    /// Seconds each attempt may take, from connecting to the last byte (default 30).
+    #[arg(long, global = true, env = "INSIGHTO_TIMEOUT", value_name = "SECONDS", value_parser = parse_timeout)]
+    timeout: Option<std::time::Duration>,
+
+    /// How many times a failed attempt is repeated (default 2; 0 turns retries off).
+    #[arg(long, global = true, env = "INSIGHTO_RETRIES", value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    retries: Option<u32>,
 
     #[command(subcommand)]
     command: Command,
@@ -144,20 +143,7 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        let (code, hint) = match &e {
-            Error::Unauthorized { .. } | Error::Forbidden { .. } => (
-                exit::AUTH,
-                "check --api-key, INSIGHTO_API_KEY or `insighto login`",
-            ),
-            Error::Validation { .. } => (exit::VALIDATION, "fix the values given"),
-            Error::NotFound { .. } => (exit::NOT_FOUND, "check the user id"),
-            Error::Timeout | Error::Transport { .. } => (
-                exit::NETWORK,
-                "check your network and --base-url, then try again",
-            ),
-            Error::RateLimited { .. } => (exit::SERVER, "wait a moment and try again"),
-            _ => (exit::SERVER, "try again later"),
-        };
+        let (code, hint) = exits::classify(&e);
         // The sources say why (such as "connection refused"); none of them holds the key.
         let mut message = e.to_string();
         let mut source = std::error::Error::source(&e);
@@ -248,7 +234,8 @@ fn main() -> ExitCode {
             .or(cli.api_key.as_deref()),
     );
     let failed = |failure: Failure| {
-        eprintln!("error: {}", secrets.redact(&failure.message));
+        let message = terminal::escape_keeping_lines(&secrets.redact(&failure.message));
+        eprintln!("error: {message}");
         ExitCode::from(failure.code)
     };
     let prepared = match prepared.and_then(|p| logs::init(secrets.clone()).map(|()| p)) {
@@ -290,7 +277,12 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
                 ));
             }
             // Keep the embedded sandbox alive for the whole command.
-            let (client, _sandbox) = connect(prepared.settings.as_ref(), cli.sandbox).await?;
+            let tuning = Tuning {
+                timeout: cli.timeout,
+                retries: cli.retries,
+            };
+            let (client, _sandbox) =
+                connect(prepared.settings.as_ref(), cli.sandbox, tuning).await?;
             match command {
                 ProfileCommand::Show { json } => print_profile(&client.get_profile().await?, json),
                 ProfileCommand::Update { json, fields } => {
@@ -301,10 +293,44 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
     }
 }
 
+/// `--timeout` and `--retries`.
+#[derive(Debug, Clone, Copy)]
+struct Tuning {
+    timeout: Option<std::time::Duration>,
+    retries: Option<u32>,
+}
+
+impl Tuning {
+    fn apply(self, mut builder: insighto::ClientBuilder) -> insighto::ClientBuilder {
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout).connect_timeout(timeout);
+        }
+        if let Some(retries) = self.retries {
+            builder = builder.retry(insighto::RetryPolicy::default().max_retries(retries));
+        }
+        builder
+    }
+}
+
+/// `--timeout`: seconds, fractions allowed, more than 0 and at most a day.
+fn parse_timeout(value: &str) -> Result<std::time::Duration, String> {
+    let seconds: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number of seconds"))?;
+    if !(seconds > 0.0 && seconds <= 86_400.0) {
+        return Err(format!(
+            "{value:?} must be more than 0 and at most 86400 seconds"
+        ));
+    }
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 /// A client for the real service, or for an embedded sandbox with `--sandbox`.
 async fn connect(
     settings: Option<&Settings>,
     sandbox: bool,
+    tuning: Tuning,
 ) -> Result<(Client, Option<RunningSandbox>), Failure> {
     if sandbox {
         let db = default_db()?;
@@ -315,8 +341,8 @@ async fn connect(
         })?
         .spawn_local()
         .await?;
-        let client = Client::builder(running.demo_key())
-            .base_url(running.url())
+        let client = tuning
+            .apply(Client::builder(running.demo_key()).base_url(running.url()))
             .build()?;
         return Ok((client, Some(running)));
     }
@@ -330,7 +356,7 @@ async fn connect(
                  (or try --sandbox to use a local sandbox)",
             )
         })??;
-    Ok((builder.build()?, None))
+    Ok((tuning.apply(builder).build()?, None))
 }
 
 /// The sandbox database in the user's data directory.
@@ -342,7 +368,8 @@ fn default_db() -> Result<PathBuf, Failure> {
         )
     })?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir)
+    // 0700: the database in it holds API keys.
+    insighto_sandbox::create_private_dir(dir)
         .map_err(|e| Failure::new(exit::OTHER, format!("cannot create {}: {e}", dir.display())))?;
     Ok(dir.join("sandbox.sqlite3"))
 }
@@ -395,7 +422,8 @@ fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
     for name in names {
         let shown = match value.get(name) {
             None | Some(serde_json::Value::Null) => "-".to_owned(),
-            Some(serde_json::Value::String(s)) => s.clone(),
+            // The server's text is shown, never obeyed: no escape sequences, no forged lines.
+            Some(serde_json::Value::String(s)) => terminal::escape(s),
             Some(other) => other.to_string(),
         };
         text.push_str(&format!("{name:width$}  {shown}\n"));

@@ -6,27 +6,21 @@ use std::{io::Write, sync::Arc};
 
 use tracing_subscriber::fmt::MakeWriter;
 
-/// The secrets to hide, in every form they can take in text.
+/// The secret to hide; every form it can take in text is found by the library's one
+/// redaction routine, [`insighto::redact_secret`].
 #[derive(Clone, Default)]
-pub struct Secrets(Arc<Vec<String>>);
+pub struct Secrets(Option<Arc<str>>);
 
 impl Secrets {
     pub fn new(key: Option<&str>) -> Self {
-        let mut forms = Vec::new();
-        if let Some(key) = key.filter(|k| !k.is_empty()) {
-            forms.push(key.to_owned());
-            let encoded: String = form_urlencoded::byte_serialize(key.as_bytes()).collect();
-            if encoded != key {
-                forms.push(encoded);
-            }
-        }
-        Self(Arc::new(forms))
+        Self(key.filter(|k| !k.is_empty()).map(Arc::from))
     }
 
     pub fn redact(&self, text: &str) -> String {
-        self.0.iter().fold(text.to_owned(), |text, secret| {
-            text.replace(secret.as_str(), "[REDACTED]")
-        })
+        match &self.0 {
+            Some(key) => insighto::redact_secret(text, key).into_owned(),
+            None => text.to_owned(),
+        }
     }
 }
 
@@ -76,8 +70,8 @@ mod tests {
     fn hides_raw_and_encoded_key() {
         let secrets = Secrets::new(Some("in-a+b/c"));
         assert_eq!(
-            secrets.redact("k=in-a+b/c&x=in-a%2Bb%2Fc"),
-            "k=[REDACTED]&x=[REDACTED]"
+            secrets.redact("k=in-a+b/c&x=in-a%2Bb%2Fc&y=in-a%2bb%2fc"),
+            "k=[REDACTED]&x=[REDACTED]&y=[REDACTED]"
         );
         assert_eq!(Secrets::new(None).redact("in-a"), "in-a");
     }

@@ -252,7 +252,7 @@ fn faults_never_print_the_key() {
                 &[("location", &format!("http://127.0.0.1:9/?api_key={secret}"))],
                 b"",
             )),
-            7,
+            8,
         ),
         (
             "echoing 401",
@@ -270,7 +270,7 @@ fn faults_never_print_the_key() {
                 &[("content-type", "application/json")],
                 b"\xff\xfe",
             )),
-            7,
+            8,
         ),
     ];
     let data = tempfile::tempdir().unwrap();

@@ -15,6 +15,9 @@
 
 #![warn(missing_docs)]
 
+mod conn;
+mod json;
+mod lax;
 mod routes;
 mod spec;
 mod store;
@@ -36,9 +39,10 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
+pub use conn::{FIRST_REQUEST_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS};
 pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES, REQUEST_ID_HEADER};
 pub use spec::OPENAPI_YAML;
-pub use store::{Account, new_api_key};
+pub use store::{Account, create_private_dir, new_api_key};
 
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +79,15 @@ pub struct SandboxOptions {
     pub body_timeout: Option<Duration>,
     /// How long a client may take to send the request head (default [`HEADER_TIMEOUT`]).
     pub header_timeout: Option<Duration>,
+    /// How long a connection may stay open before its first request
+    /// (default [`FIRST_REQUEST_TIMEOUT`]).
+    pub first_request_timeout: Option<Duration>,
+    /// How long a keep-alive or HTTP/2 connection may idle between requests
+    /// (default [`IDLE_TIMEOUT`]).
+    pub idle_timeout: Option<Duration>,
+    /// How many connections may be open at once (default [`MAX_CONNECTIONS`]); past it
+    /// the longest-idle connection is closed to serve the new one.
+    pub max_connections: Option<usize>,
 }
 
 /// How long a client may take to send its request line and headers.
@@ -108,6 +121,7 @@ pub struct Sandbox {
     demo: Account,
     body_timeout: Duration,
     header_timeout: Duration,
+    limits: conn::Limits,
 }
 
 impl Sandbox {
@@ -120,6 +134,13 @@ impl Sandbox {
             demo,
             body_timeout: options.body_timeout.unwrap_or(BODY_TIMEOUT),
             header_timeout: options.header_timeout.unwrap_or(HEADER_TIMEOUT),
+            limits: conn::Limits {
+                first_request: options
+                    .first_request_timeout
+                    .unwrap_or(FIRST_REQUEST_TIMEOUT),
+                idle: options.idle_timeout.unwrap_or(IDLE_TIMEOUT),
+                max_connections: options.max_connections.unwrap_or(MAX_CONNECTIONS).max(1),
+            },
         };
         if let Some(path) = &options.seed {
             sandbox.seed(path)?;
@@ -127,6 +148,8 @@ impl Sandbox {
         Ok(sandbox)
     }
 
+    /// Applies a seed file whole or not at all: every account is validated first, then
+    /// all are written in one transaction.
     fn seed(&self, path: &Path) -> Result<(), SandboxError> {
         let fail = |reason: String| SandboxError::Seed {
             path: path.to_owned(),
@@ -134,6 +157,9 @@ impl Sandbox {
         };
         let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
         let seed: SeedFile = serde_json::from_str(&text).map_err(|e| fail(e.to_string()))?;
+        let mut accounts = Vec::new();
+        let mut keys = std::collections::HashSet::new();
+        let mut ids = std::collections::HashSet::new();
         for (i, account) in seed.accounts.into_iter().enumerate() {
             if account.api_key.trim().is_empty() || account.api_key.chars().any(char::is_whitespace)
             {
@@ -141,9 +167,21 @@ impl Sandbox {
                     "accounts[{i}].api_key is empty or has whitespace"
                 )));
             }
-            self.add_account(Some(&account.api_key), account.profile)
-                .map_err(|e| fail(format!("accounts[{i}]: {e}")))?;
+            if !keys.insert(account.api_key.clone()) {
+                return Err(fail(format!("accounts[{i}].api_key appears twice")));
+            }
+            let fields =
+                account_fields(account.profile).map_err(|e| fail(format!("accounts[{i}]: {e}")))?;
+            if let Some(id) = fields.get("id").and_then(Value::as_str)
+                && !ids.insert(id.to_owned())
+            {
+                return Err(fail(format!("accounts[{i}]: id {id} appears twice")));
+            }
+            accounts.push((Some(account.api_key), fields));
         }
+        self.store
+            .add_accounts(accounts)
+            .map_err(|e| fail(e.to_string()))?;
         Ok(())
     }
 
@@ -153,22 +191,12 @@ impl Sandbox {
         api_key: Option<&str>,
         profile: Map<String, Value>,
     ) -> Result<Account, String> {
-        let id = profile.get("id").cloned();
-        let mut fields = validate::profile_fields(profile, false).map_err(|issues| {
-            issues
-                .iter()
-                .map(|i| format!("{}: {}", i.loc[1], i.msg))
-                .collect::<Vec<_>>()
-                .join("; ")
-        })?;
-        if let Some(id) = id {
-            let valid = id.as_str().and_then(|s| validate::user_id(s).ok());
-            let id = valid.ok_or("id: not a uuid")?;
-            fields.insert("id".into(), Value::String(id.to_string()));
-        }
-        self.store
-            .add_account(api_key, fields)
-            .map_err(|e| e.to_string())
+        let fields = account_fields(profile)?;
+        let mut added = self
+            .store
+            .add_accounts(vec![(api_key.map(str::to_owned), fields)])
+            .map_err(|e| e.to_string())?;
+        added.pop().ok_or_else(|| "no account added".to_owned())
     }
 
     /// The demo account (its key is stored with the data, so it is stable).
@@ -193,7 +221,13 @@ impl Sandbox {
             .local_addr()
             .map_err(|source| SandboxError::Bind { addr, source })?;
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(listener, self.router(), self.header_timeout, stopped));
+        let task = tokio::spawn(serve(
+            listener,
+            self.router(),
+            self.header_timeout,
+            self.limits,
+            stopped,
+        ));
         Ok(RunningSandbox {
             url: format!("http://{local}"),
             demo: self.demo,
@@ -206,6 +240,24 @@ impl Sandbox {
     pub async fn spawn_local(self) -> Result<RunningSandbox, SandboxError> {
         self.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await
     }
+}
+
+/// Validates a seed or test account's profile fields (those of an update, plus `id`).
+fn account_fields(mut profile: Map<String, Value>) -> Result<Map<String, Value>, String> {
+    let id = profile.remove("id");
+    let mut fields = validate::profile_fields(profile, false).map_err(|issues| {
+        issues
+            .iter()
+            .map(|i| format!("{}: {}", i.loc[1], i.msg))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if let Some(id) = id {
+        let valid = id.as_str().and_then(|s| validate::user_id(s).ok());
+        let id = valid.ok_or("id: not a uuid")?;
+        fields.insert("id".into(), Value::String(id.to_string()));
+    }
+    Ok(fields)
 }
 
 /// A sandbox serving in the background; dropping it stops it.
@@ -251,13 +303,16 @@ impl Drop for RunningSandbox {
 
 /// Accepts connections until `stop` turns true, then lets the open ones finish (for at
 /// most a few seconds). Unlike `axum::serve`, it bounds how long a client may take to
-/// send its request head, so slow clients cannot pin connections forever.
+/// send its request head, closes connections that idle past their limits (before the
+/// first request, between requests, HTTP/2 included), and caps how many are open.
 async fn serve(
     listener: TcpListener,
     app: axum::Router,
     header_timeout: Duration,
+    limits: conn::Limits,
     mut stop: watch::Receiver<bool>,
 ) {
+    let registry = conn::Registry::default();
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let stream = tokio::select! {
@@ -272,7 +327,11 @@ async fn serve(
             },
             _ = stop.changed() => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let state = registry.admit(limits.max_connections);
+        let service = hyper_util::service::TowerToHyperService::new(Tracked {
+            app: app.clone(),
+            conn: state.clone(),
+        });
         let mut stop = stop.clone();
         connections.spawn(async move {
             let mut builder = auto::Builder::new(TokioExecutor::new());
@@ -280,10 +339,12 @@ async fn serve(
                 .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            let io = TokioIo::new(conn::JsonErrors::new(stream));
+            let connection = builder.serve_connection_with_upgrades(io, service);
             tokio::pin!(connection);
             tokio::select! {
                 _ = connection.as_mut() => {}
+                () = state.expired(limits) => {}
                 _ = stop.changed() => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
@@ -294,4 +355,40 @@ async fn serve(
     }
     let drain = async { while connections.join_next().await.is_some() {} };
     let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
+}
+
+/// The router, counting each request on its connection (for the idle limits).
+#[derive(Clone)]
+struct Tracked {
+    app: axum::Router,
+    conn: Arc<conn::Connection>,
+}
+
+impl<B> tower_service::Service<axum::http::Request<B>> for Tracked
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        let in_flight = self.conn.request();
+        let response = tower_service::Service::call(&mut self.app.clone(), request);
+        Box::pin(async move {
+            let response = response.await;
+            drop(in_flight);
+            response
+        })
+    }
 }

@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Json, Router,
     body::Body,
-    extract::{Path, RawQuery, Request, State},
+    extract::{RawQuery, Request, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::{
     spec::spec,
-    store::{Account, Store, StoreError},
+    store::{Account, Store, StoreError, Update},
     validate,
 };
 
@@ -138,27 +138,45 @@ fn detail(status: StatusCode, text: &str) -> Failure {
     Failure(status, json!({ "detail": text }))
 }
 
-/// Looks up the `api_key` query parameter with `lookup` (which says what to read along
-/// with the account); 401 when it is missing or unknown.
+/// The `api_key` query parameter as Starlette reads it: the last one given, `+` as a
+/// space, invalid UTF-8 replaced.
+fn api_key(query: Option<&str>) -> Option<String> {
+    query.and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .filter(|(name, _)| name == "api_key")
+            .last()
+            .map(|(_, value)| value.into_owned())
+    })
+}
+
+/// Authenticates like FastAPI's `APIKeyQuery` followed by a user template's
+/// `get_current_active_user`: 401 when the key is missing, empty or unknown, 400 when
+/// its account is inactive. `lookup` says what to read along with the account.
 ///
 /// Storage is called inline: every query is a few microseconds on one connection, and a
 /// hand-off to the blocking pool would cost more than the query itself.
 fn authenticate<T>(
-    query: Option<&str>,
+    key: Option<&str>,
     lookup: impl FnOnce(&str) -> Result<Option<T>, StoreError>,
+    account: impl Fn(&T) -> &Account,
 ) -> Result<T, Failure> {
-    let key = query.and_then(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .find(|(name, _)| name == "api_key")
-            .map(|(_, value)| value.into_owned())
-    });
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
     };
-    match lookup(&key)? {
-        Some(found) => Ok(found),
-        None => Err(detail(StatusCode::UNAUTHORIZED, "Invalid API key")),
+    match lookup(key)? {
+        Some(found) if account(&found).is_active => Ok(found),
+        Some(_) => Err(inactive()),
+        None => Err(invalid_key()),
     }
+}
+
+fn invalid_key() -> Failure {
+    detail(StatusCode::UNAUTHORIZED, "Invalid API key")
+}
+
+/// What FastAPI user templates answer for a deactivated account.
+fn inactive() -> Failure {
+    detail(StatusCode::BAD_REQUEST, "Inactive user")
 }
 
 /// The `{message, meta, data}` envelope around a profile as stored (valid JSON text).
@@ -174,52 +192,79 @@ async fn get_user(
     State(AppState { store, .. }): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
-    let (_, profile) = authenticate(query.as_deref(), |key| store.account_and_profile(key))?;
+    let key = api_key(query.as_deref());
+    let (_, profile) = authenticate(
+        key.as_deref(),
+        |key| store.account_and_profile(key),
+        |(account, _)| account,
+    )?;
     Ok(envelope("Data retrieved successfully", &profile))
 }
 
+/// In FastAPI's order: the body is read and parsed first (a JSON syntax error is 422
+/// whoever sends it), then the key is checked, then the path and body are validated
+/// together; rights and the target are checked inside the write's transaction.
 async fn put_user(
     State(AppState {
         store,
         body_timeout,
     }): State<AppState>,
-    Path(raw_id): Path<String>,
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Result<Response, Failure> {
-    // The profile itself is read once, inside the update's transaction.
-    let account: Account = authenticate(query.as_deref(), |key| store.account(key))?;
+    let raw_id = raw_user_id(request.uri().path());
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let body = read_body(request.into_body(), body_timeout).await?;
+    let body = validate::read_body(content_type.as_deref(), &body).map_err(|e| match e {
+        validate::BodyError::Syntax(issues) => unprocessable(&issues),
+        validate::BodyError::Unparsable => detail(
+            StatusCode::BAD_REQUEST,
+            "There was an error parsing the body",
+        ),
+    })?;
+
+    let key = api_key(query.as_deref());
+    authenticate(key.as_deref(), |key| store.account(key), |account| account)?;
 
     // Like FastAPI, report the path and the body problems together.
     let mut issues = Vec::new();
     let user_id = validate::user_id(&raw_id)
         .map_err(|issue| issues.push(issue))
         .ok();
-    let changes = validate::update_body(content_type.as_deref(), &body)
+    let changes = validate::update_body(body)
         .map_err(|found| issues.extend(found))
         .ok();
     let (Some(user_id), Some(changes)) = (user_id, changes) else {
-        return Err(Failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            validate::error_body(&issues),
-        ));
+        return Err(unprocessable(&issues));
     };
 
-    // Only superusers touch other profiles or grant superuser; a non-superuser learns
-    // nothing about other ids (403 whether or not they exist).
-    let escalates = changes.get("is_superuser") == Some(&Value::Bool(true));
-    if !account.is_superuser && (user_id != account.user_id || escalates) {
-        return Err(detail(StatusCode::FORBIDDEN, "Not enough permissions"));
+    let key = key.unwrap_or_default();
+    match store.update_as(&key, user_id, &changes)? {
+        Update::Done(profile) => Ok(envelope("Data updated successfully", &profile)),
+        Update::UnknownKey => Err(invalid_key()),
+        Update::Inactive => Err(inactive()),
+        Update::Forbidden => Err(detail(StatusCode::FORBIDDEN, "Not enough permissions")),
+        Update::NotFound => Err(detail(StatusCode::NOT_FOUND, "User not found")),
     }
-    match store.update(user_id, &changes)? {
-        Some(profile) => Ok(envelope("Data updated successfully", &profile)),
-        None => Err(detail(StatusCode::NOT_FOUND, "User not found")),
-    }
+}
+
+fn unprocessable(issues: &[validate::Issue]) -> Failure {
+    Failure(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        validate::error_body(issues),
+    )
+}
+
+/// The `{user_id}` segment, percent-decoded with invalid UTF-8 replaced (as uvicorn
+/// does), so that no path is refused before authentication.
+fn raw_user_id(path: &str) -> String {
+    let segment = path.rsplit('/').next().unwrap_or_default();
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Reads the body within the size limit and the time limit.

@@ -42,7 +42,28 @@ pub struct Account {
     pub user_id: Uuid,
     /// Whether the key may read and update other users' profiles.
     pub is_superuser: bool,
+    /// An inactive account's key is refused (`is_active` anything but `true`).
+    pub is_active: bool,
 }
+
+/// What an update came to; each check ran inside the update's transaction.
+#[derive(Debug)]
+pub enum Update {
+    /// The profile as stored afterwards (JSON text).
+    Done(String),
+    /// No account has this key (any more).
+    UnknownKey,
+    /// The key's account is inactive.
+    Inactive,
+    /// The account may not make this change.
+    Forbidden,
+    /// No profile has this id.
+    NotFound,
+}
+
+/// The columns that make an [`Account`], after `id`.
+const ACCOUNT_COLUMNS: &str = "coalesce(json_extract(profile, '$.is_superuser'), 0) = 1, \
+     coalesce(json_extract(profile, '$.is_active'), 0) = 1";
 
 pub struct Store {
     conn: Mutex<Connection>,
@@ -52,7 +73,10 @@ impl Store {
     /// Opens (creating if needed) the database at `path`, or a private in-memory one.
     pub fn open(path: Option<&Path>) -> Result<Self, StoreError> {
         let conn = match path {
-            Some(path) => Connection::open(path)?,
+            Some(path) => {
+                private_file(path)?;
+                Connection::open(path)?
+            }
             None => Connection::open_in_memory()?,
         };
         // WAL + NORMAL: a committed transaction survives the process being killed
@@ -120,45 +144,47 @@ impl Store {
             .ok_or_else(|| StoreError("the demo key has no account".into()))
     }
 
-    /// Adds an account unless its key exists; `fields` are validated profile fields.
-    pub fn add_account(
+    /// Adds accounts whose keys do not exist yet, all of them or none (one transaction);
+    /// `fields` are validated profile fields. Returns the accounts, existing or new.
+    pub fn add_accounts(
         &self,
-        api_key: Option<&str>,
-        fields: Map<String, Value>,
-    ) -> Result<Account, StoreError> {
-        let key = api_key.map_or_else(new_api_key, str::to_owned);
-        let id = fields
-            .get("id")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(Uuid::new_v4);
-        let profile = blank_profile(id, Value::Object(fields));
+        accounts: Vec<(Option<String>, Map<String, Value>)>,
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut keys = Vec::new();
         {
-            let conn = self.conn();
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS(SELECT 1 FROM users WHERE api_key = ?1)",
-                [&key],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                insert(&conn, &key, &profile)?;
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for (api_key, fields) in accounts {
+                let key = api_key.unwrap_or_else(new_api_key);
+                let id = fields
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or_else(Uuid::new_v4);
+                let exists: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM users WHERE api_key = ?1)",
+                    [&key],
+                    |r| r.get(0),
+                )?;
+                if !exists {
+                    insert(&tx, &key, &blank_profile(id, Value::Object(fields)))?;
+                }
+                keys.push(key);
             }
+            tx.commit()?;
         }
-        self.account(&key)?
-            .ok_or_else(|| StoreError("account vanished".into()))
+        keys.iter()
+            .map(|key| {
+                self.account(key)?
+                    .ok_or_else(|| StoreError("account vanished".into()))
+            })
+            .collect()
     }
 
     /// The account a key belongs to (without reading its profile).
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT id, coalesce(json_extract(profile, '$.is_superuser'), 0) FROM users WHERE api_key = ?1",
-        )?;
-        let row: Option<(String, bool)> = statement
-            .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?;
-        row.map(|(id, is_superuser)| account(api_key, &id, is_superuser))
-            .transpose()
+        account_of(&conn, api_key)
     }
 
     /// The account a key belongs to and its profile as stored (JSON text), in one query.
@@ -167,43 +193,52 @@ impl Store {
         api_key: &str,
     ) -> Result<Option<(Account, String)>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT id, profile, coalesce(json_extract(profile, '$.is_superuser'), 0) FROM users WHERE api_key = ?1",
-        )?;
-        let row: Option<(String, String, bool)> = statement
-            .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT id, {ACCOUNT_COLUMNS}, profile FROM users WHERE api_key = ?1"
+        ))?;
+        let row: Option<(String, bool, bool, String)> = statement
+            .query_row([api_key], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()?;
-        let Some((id, profile, is_superuser)) = row else {
-            return Ok(None);
-        };
-        let user_id = id
-            .parse()
-            .map_err(|_| StoreError(format!("bad user id {id}")))?;
-        Ok(Some((
-            Account {
-                api_key: api_key.to_owned(),
-                user_id,
-                is_superuser,
-            },
-            profile,
-        )))
+        row.map(|(id, is_superuser, is_active, profile)| {
+            Ok((account(api_key, &id, is_superuser, is_active)?, profile))
+        })
+        .transpose()
     }
 
-    /// Applies validated `changes` to a profile atomically and returns it as stored
-    /// (JSON text); `None` if no such user.
-    pub fn update(
+    /// Applies validated `changes` to the profile `id` on behalf of the key's account,
+    /// atomically: the key, the account's rights and the target are all read inside the
+    /// write's transaction, so rights revoked a moment earlier are never used.
+    ///
+    /// Only a superuser changes another profile or grants superuser; a non-superuser
+    /// learns nothing about other ids (forbidden whether or not they exist).
+    pub fn update_as(
         &self,
+        api_key: &str,
         id: Uuid,
         changes: &Map<String, Value>,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Update, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let Some(account) = account_of(&tx, api_key)? else {
+            return Ok(Update::UnknownKey);
+        };
+        if !account.is_active {
+            return Ok(Update::Inactive);
+        }
+        let escalates = changes.get("is_superuser") == Some(&Value::Bool(true));
+        if !account.is_superuser && (id != account.user_id || escalates) {
+            return Ok(Update::Forbidden);
+        }
         let id = id.to_string();
         let text: Option<String> = tx
             .prepare_cached("SELECT profile FROM users WHERE id = ?1")?
             .query_row([&id], |r| r.get(0))
             .optional()?;
-        let Some(text) = text else { return Ok(None) };
+        let Some(text) = text else {
+            return Ok(Update::NotFound);
+        };
         let mut profile: Map<String, Value> = serde_json::from_str(&text)?;
         for (name, value) in changes {
             profile.insert(name.clone(), value.clone());
@@ -212,11 +247,58 @@ impl Store {
         tx.prepare_cached("UPDATE users SET profile = ?1 WHERE id = ?2")?
             .execute(params![text, id])?;
         tx.commit()?;
-        Ok(Some(text))
+        Ok(Update::Done(text))
     }
 }
 
-fn account(api_key: &str, id: &str, is_superuser: bool) -> Result<Account, StoreError> {
+fn account_of(conn: &Connection, api_key: &str) -> Result<Option<Account>, StoreError> {
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT id, {ACCOUNT_COLUMNS} FROM users WHERE api_key = ?1"
+    ))?;
+    let row: Option<(String, bool, bool)> = statement
+        .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    row.map(|(id, is_superuser, is_active)| account(api_key, &id, is_superuser, is_active))
+        .transpose()
+}
+
+/// Creates `path` (and any missing directories, 0700) as a 0600 file if it does not
+/// exist, and makes an existing one 0600: it holds every account's API key.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    let io = |e: std::io::Error| StoreError(format!("{}: {e}", path.display()));
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(io)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        options.open(path).map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    options.open(path).map_err(io)?;
+    Ok(())
+}
+
+/// Creates a directory and its missing parents, readable by the owner only (0700).
+/// Directories that exist already are left as they are.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+fn account(
+    api_key: &str,
+    id: &str,
+    is_superuser: bool,
+    is_active: bool,
+) -> Result<Account, StoreError> {
     let user_id = id
         .parse()
         .map_err(|_| StoreError(format!("bad user id {id}")))?;
@@ -224,6 +306,7 @@ fn account(api_key: &str, id: &str, is_superuser: bool) -> Result<Account, Store
         api_key: api_key.to_owned(),
         user_id,
         is_superuser,
+        is_active,
     })
 }
 
@@ -236,13 +319,14 @@ fn insert(conn: &Connection, key: &str, profile: &Value) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Every field of the spec's profile: booleans false and counts 0 (as the documented
-/// examples suggest defaults), everything else null, then `fields` on top.
+/// Every field of the spec's profile: `is_active` true (a new account is active),
+/// other booleans false and counts 0 (as the documented examples suggest defaults),
+/// everything else null, then `fields` on top.
 fn blank_profile(id: Uuid, fields: Value) -> Value {
     let mut profile = Map::new();
     for field in &spec().fields {
         let default = match field.kind {
-            FieldKind::Boolean => json!(false),
+            FieldKind::Boolean => json!(field.name == "is_active"),
             FieldKind::Integer => json!(0),
             _ => Value::Null,
         };

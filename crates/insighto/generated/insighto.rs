@@ -78,6 +78,23 @@ pub mod types {
             Default::default()
         }
     }
+    ///The body of a request the server could not or would not read.
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Debug,
+        schemars::JsonSchema
+    )]
+    pub struct RequestError {
+        ///What was wrong with the request, such as "Inactive user".
+        pub detail: ::std::string::String,
+    }
+    impl RequestError {
+        pub fn builder() -> builder::RequestError {
+            Default::default()
+        }
+    }
     ///The JSON body of a server failure, when there is one.
     #[derive(
         ::serde::Deserialize,
@@ -510,6 +527,44 @@ pub mod types {
         }
         impl ::std::convert::From<super::RateLimitError> for RateLimitError {
             fn from(value: super::RateLimitError) -> Self {
+                Self { detail: Ok(value.detail) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct RequestError {
+            detail: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for RequestError {
+            fn default() -> Self {
+                Self {
+                    detail: Err("no value supplied for detail".to_string()),
+                }
+            }
+        }
+        impl RequestError {
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.detail = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<RequestError> for super::RequestError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: RequestError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { detail: value.detail? })
+            }
+        }
+        impl ::std::convert::From<super::RequestError> for RequestError {
+            fn from(value: super::RequestError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
@@ -1867,6 +1922,8 @@ The part of Insighto.ai's REST API that reads and updates user profiles.
 Every request is authenticated with an API key in the `api_key` query parameter
 (keys look like `in-` followed by 43 characters; create one under Settings, API Keys).
 Insighto's documentation states that an `Authorization: Bearer` header does not work.
+The key of a deactivated account (`is_active` false) is refused with 400. Any other
+path answers 404 and any other method 405, with the same `{"detail": ...}` body.
 
 Both operations answer with the same envelope, `{message, meta, data}`, whose `data`
 is the user's profile.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::{
     ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy,
     config::{ConfigFile, Settings},
-    generated,
+    generated, lenient,
     response::{self, Head},
     types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
@@ -183,6 +183,11 @@ impl Client {
         user_id: Uuid,
         update: &UserProfileUpdate,
     ) -> Result<(UserProfileResponse, Option<Head>), Error> {
+        // A value the service could not store (a date-time outside years 1-9999) is
+        // refused here, before anything is sent.
+        serde_json::to_vec(update).map_err(|e| {
+            Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string()))
+        })?;
         let call = self
             .generated
             .update_user_profile()
@@ -212,34 +217,72 @@ impl Client {
         self.update_profile_with_response(id, update).await
     }
 
+    /// The caller's own id. A profile that holds a value this client cannot decode (a
+    /// date-time out of range, say) still yields its id, so that an update can repair it.
     async fn own_id(&self) -> Result<Uuid, Error> {
-        match self.own_id.get() {
-            Some(id) => Ok(*id),
-            None => Ok(self.get_envelope().await?.0.data.id),
+        if let Some(id) = self.own_id.get() {
+            return Ok(*id);
         }
+        self.tls_ready()?;
+        let id = match response::capturing(self.generated.get_user_profile().send()).await {
+            (Ok(value), _) => value.into_inner().data.id,
+            (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
+                let id = lenient::decode::<UserProfileResponse>(&body)
+                    .map(|envelope| envelope.data.id)
+                    .or_else(|| lenient::profile_id(&body));
+                match id {
+                    Some(id) => id,
+                    None => {
+                        let e = progenitor_client::Error::InvalidResponsePayload(body, e);
+                        return Err(self.error(e, head).await);
+                    }
+                }
+            }
+            (Err(e), head) => return Err(self.error(e, head).await),
+        };
+        let _ = self.own_id.set(id);
+        Ok(id)
     }
 
     /// Runs a generated call and maps its outcome; the final response's head comes back
-    /// beside the value, for the `*_with_response` calls (the others drop it).
-    async fn finish<T>(
+    /// beside the value, for the `*_with_response` calls (the others drop it). A body the
+    /// generated decoder refuses gets a second, forgiving read (see [`lenient`]) before
+    /// it is an error.
+    async fn finish<T: serde::de::DeserializeOwned>(
         &self,
         call: impl Future<
             Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
         >,
     ) -> Result<(T, Option<Head>), Error> {
-        // Fails before anything is sent when the request would need TLS that could not be
-        // set up (the call is a future: nothing has happened yet).
-        if let Some(reason) = &self.tls_unavailable {
-            return Err(Error::TlsUnavailable {
-                reason: reason.to_string(),
-            });
-        }
+        self.tls_ready()?;
         match response::capturing(call).await {
             (Ok(value), head) => Ok((value.into_inner(), head)),
-            (Err(e), head) => {
-                Err(Error::from_generated(e, head, &self.generated.inner().key).await)
+            (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
+                match lenient::decode(&body) {
+                    Some(value) => Ok((value, head)),
+                    None => {
+                        let e = progenitor_client::Error::InvalidResponsePayload(body, e);
+                        Err(self.error(e, head).await)
+                    }
+                }
             }
+            (Err(e), head) => Err(self.error(e, head).await),
         }
+    }
+
+    /// Fails before anything is sent when the request would need TLS that could not be
+    /// set up (a generated call is a future: nothing has happened before it is awaited).
+    fn tls_ready(&self) -> Result<(), Error> {
+        match &self.tls_unavailable {
+            Some(reason) => Err(Error::TlsUnavailable {
+                reason: reason.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    async fn error(&self, e: progenitor_client::Error<()>, head: Option<Head>) -> Error {
+        Error::from_generated(e, head, &self.generated.inner().key).await
     }
 
     fn with_meta<T>(&self, value: T, head: Option<Head>) -> Response<T> {

@@ -88,6 +88,18 @@ pub enum Error {
         /// The status and headers of the response (request id, rate-limit headers...).
         response: ResponseMeta,
     },
+    /// 400, 413, 414 or 431: the server would not read the request (a deactivated
+    /// account's key, a body or URL too large, headers too many); sending it again
+    /// cannot help.
+    #[error("the Insighto API refused the request ({status}): {detail}")]
+    BadRequest {
+        /// The HTTP status.
+        status: u16,
+        /// The server's `detail`, such as "Inactive user".
+        detail: String,
+        /// The status and headers of the response (request id, rate-limit headers...).
+        response: ResponseMeta,
+    },
     /// 404: no such user.
     #[error("not found (404): {detail}")]
     NotFound {
@@ -180,6 +192,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the key was refused because its account is deactivated (400 "Inactive
+    /// user", as `openapi.yaml` documents).
+    pub fn is_inactive_account(&self) -> bool {
+        matches!(self, Self::BadRequest { status: 400, detail, .. } if detail == "Inactive user")
+    }
+
     /// The HTTP status of the response behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -189,6 +207,7 @@ impl Error {
             Self::Validation { .. } => Some(422),
             Self::RateLimited { .. } => Some(429),
             Self::Server { status, .. }
+            | Self::BadRequest { status, .. }
             | Self::UnexpectedStatus { status, .. }
             | Self::Decode { status, .. } => Some(*status),
             Self::Timeout
@@ -204,6 +223,7 @@ impl Error {
         match self {
             Self::Unauthorized { response, .. }
             | Self::Forbidden { response, .. }
+            | Self::BadRequest { response, .. }
             | Self::NotFound { response, .. }
             | Self::Validation { response, .. }
             | Self::RateLimited { response, .. }
@@ -310,6 +330,11 @@ impl Error {
         let detail = || detail_text(body, key);
         let status = response.status();
         match status {
+            400 | 413 | 414 | 431 => Self::BadRequest {
+                status,
+                detail: detail(),
+                response,
+            },
             401 => Self::Unauthorized {
                 detail: detail(),
                 response,
@@ -391,9 +416,17 @@ fn detail_text(body: &[u8], key: &ApiKey) -> String {
     }
 }
 
+/// Every string of a validation problem passes through the redaction: `loc` too, which
+/// a server may build from the request (a query parameter's name or value).
 fn redact_issue(mut issue: ValidationError, key: &ApiKey) -> ValidationError {
+    use crate::types::ValidationLocation;
     issue.msg = key.redact(&issue.msg);
     issue.type_ = key.redact(&issue.type_);
+    for part in &mut issue.loc {
+        if let ValidationLocation::String(s) = part {
+            *s = key.redact(s);
+        }
+    }
     issue
 }
 

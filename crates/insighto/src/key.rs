@@ -4,8 +4,7 @@ use std::{fmt, sync::Arc};
 
 use crate::ConfigError;
 
-/// What replaces the key wherever text that came near it is shown.
-pub(crate) const REDACTED: &str = "[REDACTED]";
+use crate::redact::REDACTED;
 
 /// An Insighto API key (`in-` followed by 43 characters).
 ///
@@ -45,22 +44,11 @@ impl ApiKey {
         self.expose()
     }
 
-    /// Replaces every occurrence of the key in `text`, raw or URL-encoded.
+    /// Replaces every occurrence of the key in `text`, in any encoding
+    /// (see [`redact_secret`](crate::redact_secret)).
     pub(crate) fn redact(&self, text: &str) -> String {
-        let mut out = text.replace(self.expose(), REDACTED);
-        let encoded: String = url_encode(self.expose());
-        if encoded != self.expose() {
-            out = out.replace(&encoded, REDACTED);
-        }
-        out
+        crate::redact_secret(text, self.expose()).into_owned()
     }
-}
-
-pub(crate) fn url_encode(s: &str) -> String {
-    reqwest::Url::parse_with_params("http://x/", [("k", s)])
-        .ok()
-        .and_then(|u| u.query().map(|q| q.trim_start_matches("k=").to_owned()))
-        .unwrap_or_default()
 }
 
 impl fmt::Debug for ApiKey {
@@ -92,8 +80,11 @@ mod tests {
     #[test]
     fn redacts_raw_and_encoded_forms() {
         let key = ApiKey::new("in-a+b/c=d").unwrap();
-        let text = "raw in-a+b/c=d and encoded in-a%2Bb%2Fc%3Dd";
+        let text = "raw in-a+b/c=d, encoded in-a%2Bb%2Fc%3Dd, lower hex in-a%2bb%2fc%3dd";
         let out = key.redact(text);
-        assert_eq!(out, "raw [REDACTED] and encoded [REDACTED]");
+        assert_eq!(
+            out,
+            "raw [REDACTED], encoded [REDACTED], lower hex [REDACTED]"
+        );
     }
 }

@@ -42,27 +42,43 @@ impl From<Timestamp> for DateTime<Utc> {
     }
 }
 
-/// Why a string is not a date-time.
+/// Why a string is not a date-time the API can store.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("not an RFC 3339 date-time (with or without an offset)")]
+#[error("not an RFC 3339 date-time (with or without an offset) in years 1 to 9999 (UTC)")]
 pub struct ParseTimestampError;
+
+impl Timestamp {
+    /// Whether the instant falls in years 1 to 9999 (UTC), the range the service (and
+    /// every date-time format it speaks) can hold; only such values are sent.
+    pub fn is_in_range(&self) -> bool {
+        (1..=9999).contains(&chrono::Datelike::year(&self.0))
+    }
+}
 
 impl FromStr for Timestamp {
     type Err = ParseTimestampError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_any(s)
+            .filter(Timestamp::is_in_range)
+            .ok_or(ParseTimestampError)
+    }
+}
+
+impl Timestamp {
+    fn parse_any(s: &str) -> Option<Self> {
         let s = s.trim();
         if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-            return Ok(Self(dt.with_timezone(&Utc)));
+            return Some(Self(dt.with_timezone(&Utc)));
         }
         for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
             if let Ok(naive) = NaiveDateTime::parse_from_str(s, format) {
-                return Ok(Self(naive.and_utc()));
+                return Some(Self(naive.and_utc()));
             }
         }
         // RFC 3339 allows a space and a lowercase `t`/`z`; chrono's RFC 3339 parser
         // accepts those, so anything left is not a date-time.
-        Err(ParseTimestampError)
+        None
     }
 }
 
@@ -73,15 +89,22 @@ impl fmt::Display for Timestamp {
 }
 
 impl Serialize for Timestamp {
+    /// Refuses an instant outside years 1 to 9999 (UTC): the service could not store it.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.is_in_range() {
+            return Err(serde::ser::Error::custom(format!(
+                "the date-time {self} is outside years 1 to 9999 (UTC)"
+            )));
+        }
         serializer.collect_str(self)
     }
 }
 
 impl<'de> Deserialize<'de> for Timestamp {
+    /// Reads whatever the server sends that chrono can represent, in range or not.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
-        s.parse().map_err(|_| {
+        Self::parse_any(&s).ok_or_else(|| {
             serde::de::Error::invalid_value(serde::de::Unexpected::Str(&s), &"a date-time")
         })
     }
@@ -126,5 +149,23 @@ mod tests {
         for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-05-01"] {
             assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn refuses_to_send_what_no_server_can_store() {
+        for bad in [
+            "0000-01-01T00:00:00+23:59",
+            "9999-12-31T23:59:59-23:59",
+            "0001-01-01T00:00:00+01:00",
+        ] {
+            assert!(bad.parse::<Timestamp>().is_err(), "{bad}");
+            let decoded: Timestamp = serde_json::from_value(serde_json::json!(bad)).unwrap();
+            assert!(serde_json::to_string(&decoded).is_err(), "{bad}");
+        }
+        let edge: Timestamp = "9999-12-31T23:59:59Z".parse().unwrap();
+        assert_eq!(
+            serde_json::to_string(&edge).unwrap(),
+            "\"9999-12-31T23:59:59Z\""
+        );
     }
 }

@@ -1,0 +1,165 @@
+//! The one routine that hides a secret in text, whatever encoding the text carries it in.
+//!
+//! A key can reach text raw, percent-encoded (by this client, upper-case hex, or by a
+//! server or proxy, either case, even twice), JSON-escaped (`\/`, `\u002b`, surrogate
+//! pairs), Debug-escaped (`\"`, `\\`), or in a mix of these. Rather than list every
+//! encoded form, the matcher reads the text one key character at a time and accepts any
+//! of the ways that character can be written.
+
+use std::borrow::Cow;
+
+/// What replaces a secret.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Replaces every occurrence of `secret` in `text`, in any encoding named in the module
+/// documentation, with `[REDACTED]`. An empty secret changes nothing.
+///
+/// ```
+/// let key = "in-a+b/c";
+/// let text = "raw in-a+b/c, encoded in-a%2Bb%2fc, JSON in-a\\u002bb\\/c, twice in-a%252Bb%252Fc";
+/// assert_eq!(
+///     insighto::redact_secret(text, key),
+///     "raw [REDACTED], encoded [REDACTED], JSON [REDACTED], twice [REDACTED]"
+/// );
+/// ```
+pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
+    if secret.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let wanted: Vec<char> = secret.chars().collect();
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match match_secret(bytes, i, &wanted) {
+            Some(end) => {
+                out.push_str(&text[copied..i]);
+                out.push_str(REDACTED);
+                i = end;
+                copied = end;
+            }
+            None => i += 1,
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The end of the longest occurrence of `secret` starting at byte `i`, if any.
+fn match_secret(text: &[u8], i: usize, secret: &[char]) -> Option<usize> {
+    let Some((&c, rest)) = secret.split_first() else {
+        return Some(i);
+    };
+    ways(text.get(i..)?, c)
+        .into_iter()
+        .filter_map(|len| match_secret(text, i + len, rest))
+        .max()
+}
+
+/// Every length of a prefix of `text` that writes `c`: raw, percent-encoded (each UTF-8
+/// byte as `%XX` or `%25XX`, any hex case), or JSON/Debug-escaped.
+fn ways(text: &[u8], c: char) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut buf = [0; 4];
+    let raw = c.encode_utf8(&mut buf).as_bytes();
+    if text.starts_with(raw) {
+        found.push(raw.len());
+    }
+    percent(text, raw, 0, &mut found);
+    let escaped: &[u8] = match c {
+        '/' => b"\\/",
+        '"' => b"\\\"",
+        '\\' => b"\\\\",
+        _ => b"",
+    };
+    if !escaped.is_empty() && text.starts_with(escaped) {
+        found.push(escaped.len());
+    }
+    let mut units = [0u16; 2];
+    let mut at = 0;
+    let all = c.encode_utf16(&mut units).iter().all(|&unit| {
+        json_unit(&text[at..]).is_some_and(|(value, len)| {
+            at += len;
+            value == unit
+        })
+    });
+    if all {
+        found.push(at);
+    }
+    found
+}
+
+/// Pushes the lengths at which `text[at..]` percent-encodes all of `bytes`.
+fn percent(text: &[u8], bytes: &[u8], at: usize, found: &mut Vec<usize>) {
+    let Some((&first, rest)) = bytes.split_first() else {
+        found.push(at);
+        return;
+    };
+    let hex = |at: usize| -> Option<u8> {
+        let digits = std::str::from_utf8(text.get(at..at + 2)?).ok()?;
+        u8::from_str_radix(digits, 16).ok()
+    };
+    if text.get(at) != Some(&b'%') {
+        return;
+    }
+    if hex(at + 1) == Some(first) {
+        percent(text, rest, at + 3, found);
+    }
+    if text.get(at + 1..at + 3) == Some(b"25") && hex(at + 3) == Some(first) {
+        percent(text, rest, at + 5, found);
+    }
+}
+
+/// `\uXXXX` at the start of `s`: the UTF-16 unit and the length.
+fn json_unit(s: &[u8]) -> Option<(u16, usize)> {
+    if !matches!(s.get(..2), Some(b"\\u" | b"\\U")) {
+        return None;
+    }
+    let text = std::str::from_utf8(s.get(2..6)?).ok()?;
+    u16::from_str_radix(text, 16).ok().map(|u| (u, 6))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_encoding_of_the_key_is_hidden() {
+        let key = "in-SeCrEt+key/with=odd&chars0123";
+        let forms = [
+            key.to_owned(),
+            "in-SeCrEt%2Bkey%2Fwith%3Dodd%26chars0123".to_owned(),
+            "in-SeCrEt%2bkey%2fwith%3dodd%26chars0123".to_owned(),
+            "in-SeCrEt%2Bkey/with%3dodd&chars0123".to_owned(),
+            "in-SeCrEt%252Bkey%252Fwith%253Dodd%2526chars0123".to_owned(),
+            "%69%6E%2D%53eCrEt+key/with=odd&chars0123".to_owned(),
+            "in-SeCrEt\\u002bkey\\/with\\u003dodd\\u0026chars0123".to_owned(),
+            "in-SeCrEt\\u002Bkey\\u002Fwith=odd&chars0123".to_owned(),
+        ];
+        for form in forms {
+            let text = format!("before {form} after");
+            assert_eq!(
+                redact_secret(&text, key),
+                "before [REDACTED] after",
+                "{form}"
+            );
+        }
+        let unicode = "in-ключ😀\"x\\";
+        for form in [
+            unicode.to_owned(),
+            "in-%D0%BA%D0%BB%D1%8E%D1%87%F0%9F%98%80%22x%5C".to_owned(),
+            "in-\\u043a\\u043b\\u044e\\u0447\\ud83d\\ude00\\\"x\\\\".to_owned(),
+        ] {
+            assert_eq!(redact_secret(&form, unicode), REDACTED, "{form}");
+        }
+        assert_eq!(redact_secret("in-Secret", key), "in-Secret");
+        assert_eq!(redact_secret("abc", ""), "abc");
+        assert_eq!(redact_secret("%", "%"), REDACTED);
+        assert_eq!(redact_secret("x%2541y", "%41"), "x[REDACTED]y");
+        assert_eq!(redact_secret("é%2", "x"), "é%2");
+    }
+}
