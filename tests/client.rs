@@ -53,14 +53,12 @@ async fn trailing_slash_base_url_and_default_user_agent() {
 #[tokio::test]
 async fn update_sends_set_clear_and_omits_the_rest() {
     let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        phone: Some(Patch::Clear),
-        is_paying: Some(Patch::Set(false)),
-        ..Default::default()
-    };
+    let update = UserProfileUpdate::builder()
+        .first_name(Patch::set("Ada"))
+        .phone(Patch::Clear)
+        .is_paying(Patch::Set(false));
     let id = ID.parse().unwrap();
-    let updated = server.client().update_profile(id, &update).await.unwrap();
+    let updated = server.client().update_profile(id, update).await.unwrap();
     assert_eq!(updated.id, id);
     let [req] = server.requests().try_into().unwrap();
     assert_eq!(req.method, "PUT");
@@ -77,10 +75,10 @@ async fn update_sends_set_clear_and_omits_the_rest() {
 async fn update_my_profile_learns_the_id_once() {
     let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
     let client = server.client();
-    let update = UserProfileUpdate {
-        last_name: Some(Patch::set("Lovelace")),
-        ..Default::default()
-    };
+    let update: UserProfileUpdate = UserProfileUpdate::builder()
+        .last_name(Patch::set("Lovelace"))
+        .try_into()
+        .unwrap();
     client.update_my_profile(&update).await.unwrap();
     client.update_my_profile(&update).await.unwrap();
     let calls: Vec<String> = server

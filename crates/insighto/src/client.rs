@@ -11,8 +11,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, RetryPolicy, generated,
-    types::{UserProfile, UserProfileResponse, UserProfileUpdate},
+    ApiKey, ConfigError, Error, RetryPolicy, UpdateBody, generated,
+    types::{UserProfile, UserProfileResponse},
 };
 
 /// Where the real service lives.
@@ -56,11 +56,11 @@ pub struct ClientState {
 /// println!("{:?} {:?}", me.first_name, me.email);
 ///
 /// let updated = client
-///     .update_my_profile(&UserProfileUpdate {
-///         first_name: Some(Patch::set("Ada")),
-///         phone: Some(Patch::Clear),
-///         ..Default::default()
-///     })
+///     .update_my_profile(
+///         UserProfileUpdate::builder()
+///             .first_name(Patch::set("Ada"))
+///             .phone(Patch::Clear),
+///     )
 ///     .await?;
 /// assert_eq!(updated.first_name.as_deref(), Some("Ada"));
 /// # Ok(()) }
@@ -114,10 +114,13 @@ impl Client {
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
     ///
     /// Only the caller's own profile may be updated unless the caller is a superuser.
+    /// `update` is a [`UserProfileUpdate`], a reference to one, or its builder
+    /// (`UserProfileUpdate::builder().first_name(Patch::set("Ada"))`); a builder whose
+    /// conversion fails gives [`Error::InvalidRequest`] without sending anything.
     pub async fn update_profile(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
         Ok(self.update_profile_response(user_id, update).await?.data)
     }
@@ -126,13 +129,13 @@ impl Client {
     pub async fn update_profile_response(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<UserProfileResponse, Error> {
         let result = self
             .generated
             .update_user_profile()
             .user_id(user_id)
-            .body(update.clone())
+            .body(update)
             .send()
             .await;
         self.finish(result).await
@@ -140,10 +143,7 @@ impl Client {
 
     /// Updates the caller's own profile without knowing its id: the id is read with
     /// one `GET` the first time and remembered.
-    pub async fn update_my_profile(
-        &self,
-        update: &UserProfileUpdate,
-    ) -> Result<UserProfile, Error> {
+    pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let id = match self.own_id.get() {
             Some(id) => *id,
             None => self.get_profile_response().await?.data.id,

@@ -20,6 +20,7 @@ mod key;
 mod patch;
 mod retry;
 mod timestamp;
+mod update;
 
 /// The code progenitor generates from `openapi.yaml` (in `OUT_DIR`, never edited).
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, dead_code)]
@@ -39,6 +40,7 @@ pub use key::ApiKey;
 pub use patch::Patch;
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};
+pub use update::UpdateBody;
 
 /// The version of the API description the client was generated from.
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
