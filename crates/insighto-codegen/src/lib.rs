@@ -48,7 +48,7 @@ pub fn parse_spec(spec: &str) -> Result<OpenAPI, CodegenError> {
 pub fn generate(spec: &str) -> Result<String, CodegenError> {
     let mut spec = parse_spec(spec)?;
     strip_error_responses(&mut spec);
-    let tokens = Generator::new(&settings())
+    let tokens = Generator::new(&settings(&spec))
         .generate_tokens(&spec)
         .map_err(|e| CodegenError::Generate(e.to_string()))?;
     let mut file = syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
@@ -79,8 +79,15 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
     }
 }
 
+/// The extension that names the hand-written Rust type a component schema becomes.
+///
+/// typify reads `x-rust-type` itself (a type from another crate), so this project's own
+/// mapping has its own name. `insighto-contract` reads it too: a change inside such a
+/// component does not change the Rust type.
+pub const RUST_TYPE_EXTENSION: &str = "x-insighto-rust-type";
+
 /// progenitor's settings for this API.
-pub fn settings() -> GenerationSettings {
+pub fn settings(spec: &OpenAPI) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -99,16 +106,22 @@ pub fn settings() -> GenerationSettings {
             "crate::Timestamp",
             std::iter::empty(),
         );
-    // The update body's nullable value types become three-state fields:
-    // `None` omits the field, `Some(Patch::Clear)` sends null, `Some(Patch::Set(v))` a value.
-    for (schema, rust) in [
-        ("NullableString", "crate::Patch<String>"),
-        ("NullableEmail", "crate::Patch<String>"),
-        ("NullableBoolean", "crate::Patch<bool>"),
-        ("NullableUuid", "crate::Patch<::uuid::Uuid>"),
-        ("NullableDateTime", "crate::Patch<crate::Timestamp>"),
-    ] {
-        settings.with_replacement(schema, rust, std::iter::empty());
+    // Component schemas the spec maps to a hand-written type (`x-insighto-rust-type`):
+    // the update body's nullable value types become three-state fields, `None` omits
+    // the field, `Some(Patch::Clear)` sends null, `Some(Patch::Set(v))` a value.
+    let schemas = spec.components.iter().flat_map(|c| &c.schemas);
+    for (name, schema) in schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        if let Some(rust) = schema
+            .schema_data
+            .extensions
+            .get(RUST_TYPE_EXTENSION)
+            .and_then(|v| v.as_str())
+        {
+            settings.with_replacement(name, rust, std::iter::empty());
+        }
     }
     settings
 }

@@ -1,14 +1,18 @@
-//! The classifier on a corpus of spec mutations, one per rule, each with its expected
-//! verdict for HTTP clients and for Rust SDK users.
+//! The classifier on a corpus of spec changes, each with its expected verdict for HTTP
+//! clients and for Rust SDK users, the rule that must report it, and why. Every rule of
+//! the rule table has at least one case.
+
+use std::collections::BTreeSet;
 
 use insighto_contract::{
     Spec,
-    diff::{Severity, Severity::*, diff, markdown},
+    diff::{RULES, Rule, Severity, Severity::*, diff, markdown, verdict},
 };
 use serde_json::{Value, json};
 
 const GET: &str = "/paths/~1api~1v1~1user/get";
 const PUT: &str = "/paths/~1api~1v1~1user~1{user_id}/put";
+const S: &str = "/components/schemas";
 
 fn base() -> Value {
     Spec::parse(include_str!("../../../openapi.yaml"))
@@ -21,12 +25,24 @@ fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
         .unwrap_or_else(|| panic!("no {pointer}"))
 }
 
-fn remove(doc: &mut Value, pointer: &str, key: &str) {
+fn remove(doc: &mut Value, pointer: &str, key: &str) -> Value {
     at(doc, pointer)
         .as_object_mut()
         .unwrap()
         .remove(key)
-        .unwrap_or_else(|| panic!("no {pointer}/{key}"));
+        .unwrap_or_else(|| panic!("no {pointer}/{key}"))
+}
+
+fn set(doc: &mut Value, pointer: &str, key: &str, value: Value) {
+    at(doc, pointer)[key] = value;
+}
+
+fn schema(name: &str) -> String {
+    format!("{S}/{name}")
+}
+
+fn prop(schema_name: &str, prop: &str) -> String {
+    format!("{S}/{schema_name}/properties/{prop}")
 }
 
 type Edit = fn(&mut Value);
@@ -36,497 +52,1191 @@ struct Case {
     name: &'static str,
     before: Edit,
     after: Edit,
-    rule: &'static str,
+    /// The rule that must report it (`None`: no change at all).
+    rule: Option<Rule>,
     http: Severity,
     rust: Severity,
+    why: &'static str,
+}
+
+fn case(
+    name: &'static str,
+    before: Edit,
+    after: Edit,
+    rule: impl Into<Option<Rule>>,
+    (http, rust): (Severity, Severity),
+    why: &'static str,
+) -> Case {
+    Case {
+        name,
+        before,
+        after,
+        rule: rule.into(),
+        http,
+        rust,
+        why,
+    }
 }
 
 fn none(_: &mut Value) {}
 
 fn optional_param(d: &mut Value) {
-    at(d, GET)["parameters"] = json!([{"name": "verbose", "in": "query", "required": false, "description": "More.", "schema": {"type": "boolean"}}]);
+    at(d, GET)["parameters"] = json!([{"name": "verbose", "in": "query", "required": false, "description": "More.", "schema": {"type": "string"}}]);
 }
 
 fn plan_enum(d: &mut Value) {
-    at(d, "/components/schemas/UserProfileUpdate/properties")["plan"] =
-        json!({"type": "string", "enum": ["basic", "pro"], "description": "Plan."});
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "plan",
+        json!({"type": "string", "enum": ["basic", "pro"], "description": "Plan."}),
+    );
+}
+
+fn plan_string(d: &mut Value) {
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "plan",
+        json!({"type": "string", "description": "Plan."}),
+    );
 }
 
 fn status_enum(d: &mut Value) {
-    at(
+    set(
         d,
-        "/components/schemas/UserProfile/properties/stripe_subscription_status",
-    )["enum"] = json!(["active", "canceled"]);
+        &prop("UserProfile", "stripe_subscription_status"),
+        "enum",
+        json!(["active", "canceled"]),
+    );
+}
+
+fn age(d: &mut Value) {
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "age",
+        json!({"type": "integer", "minimum": 18, "maximum": 150, "description": "a"}),
+    );
+}
+
+fn tag_branches(d: &mut Value) {
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "tag",
+        json!({"description": "t", "oneOf": [{"type": "string"}, {"type": "integer"}]}),
+    );
+}
+
+fn push(d: &mut Value, pointer: &str, value: Value) {
+    at(d, pointer).as_array_mut().unwrap().push(value);
+}
+
+fn pop(d: &mut Value, pointer: &str) {
+    at(d, pointer).as_array_mut().unwrap().pop();
+}
+
+fn unused_component(d: &mut Value) {
+    set(
+        d,
+        S,
+        "Avatar",
+        json!({"type": "object", "description": "An avatar.", "properties": {"url": {"type": "string"}}}),
+    );
+}
+
+/// Renames a component and moves every reference to it.
+fn rename_profile(d: &mut Value) {
+    let text = d.to_string().replace(
+        "#/components/schemas/UserProfile\"",
+        "#/components/schemas/Profile\"",
+    );
+    *d = serde_json::from_str(&text).unwrap();
+    let profile = remove(d, S, "UserProfile");
+    set(d, S, "Profile", profile);
 }
 
 fn corpus() -> Vec<Case> {
+    use Rule as R;
     vec![
-        Case {
-            name: "operation removed",
-            before: none,
-            after: |d| remove(d, "/paths/~1api~1v1~1user", "get"),
-            rule: "operation-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "operationId changed",
-            before: none,
-            after: |d| at(d, GET)["operationId"] = json!("get_me"),
-            rule: "operation-id-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "method changed",
-            before: none,
-            after: |d| {
-                let op = at(d, GET).take();
-                let item = at(d, "/paths/~1api~1v1~1user");
-                item.as_object_mut().unwrap().remove("get");
-                item["post"] = op;
+        // Operations
+        case(
+            "operation removed",
+            none,
+            |d| {
+                remove(d, "/paths/~1api~1v1~1user", "get");
             },
-            rule: "method-changed",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "path changed",
-            before: none,
-            after: |d| {
-                let item = d["paths"]
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("/api/v1/user/{user_id}")
-                    .unwrap();
-                d["paths"]["/api/v1/users/{user_id}"] = item;
-            },
-            rule: "path-changed",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "success status removed",
-            before: none,
-            after: |d| {
-                let ok = at(d, &format!("{GET}/responses"))
-                    .as_object_mut()
-                    .unwrap()
-                    .remove("200")
-                    .unwrap();
-                at(d, &format!("{GET}/responses"))["201"] = ok;
-            },
-            rule: "success-status-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "error status removed",
-            before: none,
-            after: |d| remove(d, &format!("{GET}/responses"), "429"),
-            rule: "error-status-removed",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "media type removed",
-            before: none,
-            after: |d| remove(d, "/components/responses/ServerError/content", "text/plain"),
-            rule: "media-type-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "response property removed",
-            before: none,
-            after: |d| remove(d, "/components/schemas/UserProfile/properties", "phone"),
-            rule: "response-property-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "required response property removed",
-            before: none,
-            after: |d| {
-                remove(
-                    d,
-                    "/components/schemas/UserProfileResponse/properties",
-                    "meta",
-                )
-            },
-            rule: "response-property-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "response property became optional",
-            before: none,
-            after: |d| at(d, "/components/schemas/UserProfile")["required"] = json!([]),
-            rule: "response-property-became-optional",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "required response property became nullable",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfile/properties/id")["nullable"] = json!(true)
-            },
-            rule: "response-became-nullable",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "optional response property became nullable",
-            before: |d| {
-                remove(
-                    d,
-                    "/components/schemas/UserProfile/properties/phone",
-                    "nullable",
-                )
-            },
-            after: none,
-            rule: "response-became-nullable",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "response type changed",
-            before: none,
-            after: |d| {
-                at(
-                    d,
-                    "/components/schemas/UserProfile/properties/follower_count",
-                )["type"] = json!("string")
-            },
-            rule: "type-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "uuid format dropped",
-            before: none,
-            after: |d| {
-                remove(
-                    d,
-                    "/components/schemas/UserProfile/properties/role_id",
-                    "format",
-                )
-            },
-            rule: "format-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "email format dropped",
-            before: none,
-            after: |d| {
-                remove(
-                    d,
-                    "/components/schemas/UserProfile/properties/email",
-                    "format",
-                )
-            },
-            rule: "format-changed",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "response enum value added",
-            before: status_enum,
-            after: |d| {
-                status_enum(d);
-                at(
-                    d,
-                    "/components/schemas/UserProfile/properties/stripe_subscription_status/enum",
-                )
-                .as_array_mut()
-                .unwrap()
-                .push(json!("paused"));
-            },
-            rule: "response-enum-value-added",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "response enum value removed",
-            before: status_enum,
-            after: |d| {
-                status_enum(d);
-                at(
-                    d,
-                    "/components/schemas/UserProfile/properties/stripe_subscription_status/enum",
-                )
-                .as_array_mut()
-                .unwrap()
-                .pop();
-            },
-            rule: "response-enum-value-removed",
-            http: NonBreaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "response oneOf branch added",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/ValidationLocation/oneOf")
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!({"type": "boolean", "description": "b"}))
-            },
-            rule: "response-branch-added",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "new required request property",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfileUpdate/properties")["nickname"] =
-                    json!({"type": "string", "description": "n"});
-                at(d, "/components/schemas/UserProfileUpdate")["required"] = json!(["nickname"]);
-            },
-            rule: "request-property-added-required",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request property became required",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfileUpdate")["required"] = json!(["first_name"])
-            },
-            rule: "request-property-became-required",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "new required parameter",
-            before: none,
-            after: |d| at(d, GET)["parameters"] = json!([{"name": "fields", "in": "query", "required": true, "description": "f", "schema": {"type": "string"}}]),
-            rule: "parameter-added-required",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "parameter became required",
-            before: optional_param,
-            after: |d| {
-                optional_param(d);
-                at(d, &format!("{GET}/parameters/0"))["required"] = json!(true);
-            },
-            rule: "parameter-became-required",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "parameter removed",
-            before: optional_param,
-            after: none,
-            rule: "parameter-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "path parameter type changed",
-            before: none,
-            after: |d| remove(d, &format!("{PUT}/parameters/0/schema"), "format"),
-            rule: "format-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request enum value removed",
-            before: plan_enum,
-            after: |d| {
-                plan_enum(d);
-                at(
-                    d,
-                    "/components/schemas/UserProfileUpdate/properties/plan/enum",
-                )
-                .as_array_mut()
-                .unwrap()
-                .pop();
-            },
-            rule: "request-enum-value-removed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request enum value added",
-            before: plan_enum,
-            after: |d| {
-                plan_enum(d);
-                at(
-                    d,
-                    "/components/schemas/UserProfileUpdate/properties/plan/enum",
-                )
-                .as_array_mut()
-                .unwrap()
-                .push(json!("team"));
-            },
-            rule: "request-enum-value-added",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "request property became non-nullable",
-            before: none,
-            after: |d| remove(d, "/components/schemas/NullableString", "nullable"),
-            rule: "request-became-non-nullable",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request maxLength tightened",
-            before: |d| at(d, "/components/schemas/NullableString")["maxLength"] = json!(100),
-            after: |d| at(d, "/components/schemas/NullableString")["maxLength"] = json!(10),
-            rule: "request-constraint-tightened",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "request pattern added",
-            before: none,
-            after: |d| at(d, "/components/schemas/NullableString")["pattern"] = json!("^[a-z]+$"),
-            rule: "request-constraint-tightened",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request minimum relaxed",
-            before: |d| {
-                at(d, "/components/schemas/UserProfileUpdate/properties")["age"] =
-                    json!({"type": "integer", "minimum": 18, "description": "a"})
-            },
-            after: |d| {
-                at(d, "/components/schemas/UserProfileUpdate/properties")["age"] =
-                    json!({"type": "integer", "minimum": 13, "description": "a"})
-            },
-            rule: "request-constraint-relaxed",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "security scheme moved to a header",
-            before: none,
-            after: |d| at(d, "/components/securitySchemes/apiKey")["in"] = json!("header"),
-            rule: "security-scheme-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "operation security removed",
-            before: none,
-            after: |d| at(d, GET)["security"] = json!([]),
-            rule: "security-requirement-changed",
-            http: Breaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "server removed",
-            before: none,
-            after: |d| {
-                d["servers"] = json!([{"url": "https://api2.insighto.ai", "description": "x"}])
-            },
-            rule: "server-removed",
-            http: Breaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "response closed to unknown fields",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfile")["additionalProperties"] = json!(false)
-            },
-            rule: "closed-to-unknown-fields",
-            http: NonBreaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "response property became required",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfile")["required"] = json!(["id", "phone"])
-            },
-            rule: "response-property-became-required",
-            http: NonBreaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "request property removed",
-            before: none,
-            after: |d| {
-                remove(
-                    d,
-                    "/components/schemas/UserProfileUpdate/properties",
-                    "phone",
-                )
-            },
-            rule: "request-property-removed",
-            http: NonBreaking,
-            rust: Breaking,
-        },
-        Case {
-            name: "operation added",
-            before: none,
-            after: |d| {
+            R::OperationRemoved,
+            (Breaking, Breaking),
+            "requests 404 and the Rust method is gone",
+        ),
+        case(
+            "operation added",
+            none,
+            |d| {
                 let op = at(d, GET).clone();
-                at(d, "/paths/~1api~1v1~1user")["delete"] = op;
-                at(d, "/paths/~1api~1v1~1user/delete")["operationId"] = json!("delete_user");
+                set(d, "/paths/~1api~1v1~1user", "delete", op);
+                set(
+                    d,
+                    "/paths/~1api~1v1~1user/delete",
+                    "operationId",
+                    json!("delete_user"),
+                );
             },
-            rule: "operation-added",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "new optional request property",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfileUpdate/properties")["nickname"] =
-                    json!({"type": "string", "nullable": true, "description": "n"})
+            R::OperationAdded,
+            (NonBreaking, NonBreaking),
+            "a new endpoint nobody has to call",
+        ),
+        case(
+            "operationId changed",
+            none,
+            |d| set(d, GET, "operationId", json!("get_me")),
+            R::OperationIdChanged,
+            (Breaking, Breaking),
+            "generated method names follow the operationId",
+        ),
+        case(
+            "method changed",
+            none,
+            |d| {
+                let op = remove(d, "/paths/~1api~1v1~1user", "get");
+                set(d, "/paths/~1api~1v1~1user", "post", op);
             },
-            rule: "request-property-added-optional",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "new optional response property",
-            before: none,
-            after: |d| {
-                at(d, "/components/schemas/UserProfile/properties")["avatar_url"] =
-                    json!({"type": "string", "nullable": true, "description": "a"})
+            R::MethodChanged,
+            (Breaking, NonBreaking),
+            "GET requests now miss; the Rust method keeps its name",
+        ),
+        case(
+            "path changed",
+            none,
+            |d| {
+                let item = remove(d, "/paths", "/api/v1/user/{user_id}");
+                set(d, "/paths", "/api/v1/users/{user_id}", item);
             },
-            rule: "response-property-added",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
-        Case {
-            name: "new error status",
-            before: |d| remove(d, &format!("{GET}/responses"), "403"),
-            after: none,
-            rule: "status-added",
-            http: NonBreaking,
-            rust: NonBreaking,
-        },
+            R::PathChanged,
+            (Breaking, NonBreaking),
+            "old URLs miss; the Rust method keeps its name",
+        ),
+        case(
+            "path parameter renamed",
+            none,
+            |d| {
+                let item = remove(d, "/paths", "/api/v1/user/{user_id}");
+                set(d, "/paths", "/api/v1/user/{id}", item);
+                set(
+                    d,
+                    "/paths/~1api~1v1~1user~1{id}/put/parameters/0",
+                    "name",
+                    json!("id"),
+                );
+            },
+            R::PathParameterRenamed,
+            (None, Breaking),
+            "the same URLs; the generated builder method is renamed",
+        ),
+        // Parameters
+        case(
+            "new required parameter",
+            none,
+            |d| at(d, GET)["parameters"] = json!([{"name": "fields", "in": "query", "required": true, "description": "f", "schema": {"type": "string"}}]),
+            R::ParameterAddedRequired,
+            (Breaking, Breaking),
+            "every old request lacks it",
+        ),
+        case(
+            "new optional parameter",
+            none,
+            optional_param,
+            R::ParameterAddedOptional,
+            (NonBreaking, NonBreaking),
+            "nobody has to send it",
+        ),
+        case(
+            "parameter became required",
+            optional_param,
+            |d| {
+                optional_param(d);
+                set(d, &format!("{GET}/parameters/0"), "required", json!(true));
+            },
+            R::ParameterBecameRequired,
+            (Breaking, Breaking),
+            "requests without it are refused",
+        ),
+        case(
+            "parameter removed",
+            optional_param,
+            none,
+            R::ParameterRemoved,
+            (Breaking, Breaking),
+            "its builder method is gone",
+        ),
+        case(
+            "path parameter uuid format dropped",
+            none,
+            |d| {
+                remove(d, &format!("{PUT}/parameters/0/schema"), "format");
+            },
+            R::RequestFormatRelaxed,
+            (NonBreaking, Breaking),
+            "any string is accepted now; the Rust parameter becomes String",
+        ),
+        case(
+            "query parameter gains a format",
+            optional_param,
+            |d| {
+                optional_param(d);
+                set(
+                    d,
+                    &format!("{GET}/parameters/0/schema"),
+                    "format",
+                    json!("uuid"),
+                );
+            },
+            R::RequestFormatTightened,
+            (Breaking, Breaking),
+            "free strings are refused; the Rust parameter becomes Uuid",
+        ),
+        // Request bodies
+        case(
+            "required request body added",
+            none,
+            |d| {
+                set(
+                    d,
+                    GET,
+                    "requestBody",
+                    json!({"required": true, "content": {"application/json": {"schema": {"type": "object"}}}}),
+                )
+            },
+            R::RequestBodyAddedRequired,
+            (Breaking, Breaking),
+            "old requests have no body",
+        ),
+        case(
+            "optional request body added",
+            none,
+            |d| {
+                set(
+                    d,
+                    GET,
+                    "requestBody",
+                    json!({"content": {"application/json": {"schema": {"type": "object"}}}}),
+                )
+            },
+            R::RequestBodyAddedOptional,
+            (NonBreaking, NonBreaking),
+            "nobody has to send it",
+        ),
+        case(
+            "request body removed",
+            none,
+            |d| {
+                remove(d, PUT, "requestBody");
+            },
+            R::RequestBodyRemoved,
+            (Breaking, Breaking),
+            "the update takes no body any more",
+        ),
+        case(
+            "request body became required",
+            |d| set(d, &format!("{PUT}/requestBody"), "required", json!(false)),
+            none,
+            R::RequestBodyBecameRequired,
+            (Breaking, Breaking),
+            "requests without a body are refused",
+        ),
+        // Responses, statuses, media types
+        case(
+            "success status changed",
+            none,
+            |d| {
+                let ok = remove(d, &format!("{GET}/responses"), "200");
+                set(d, &format!("{GET}/responses"), "201", ok);
+            },
+            R::SuccessStatusRemoved,
+            (Breaking, Breaking),
+            "clients expecting 200 get 201",
+        ),
+        case(
+            "error status removed",
+            none,
+            |d| {
+                remove(d, &format!("{GET}/responses"), "429");
+            },
+            R::ErrorStatusRemoved,
+            (Breaking, NonBreaking),
+            "clients handling 429 get something else; Rust decodes errors by hand",
+        ),
+        case(
+            "error status added",
+            |d| {
+                remove(d, &format!("{GET}/responses"), "403");
+            },
+            none,
+            R::StatusAdded,
+            (NonBreaking, NonBreaking),
+            "documents what the service may already send",
+        ),
+        case(
+            "response media type removed",
+            none,
+            |d| {
+                remove(d, "/components/responses/ServerError/content", "text/plain");
+            },
+            R::MediaTypeRemoved,
+            (Breaking, Breaking),
+            "clients expecting text/plain break",
+        ),
+        case(
+            "response media type added",
+            none,
+            |d| {
+                let json_body =
+                    at(d, &format!("{GET}/responses/200/content/application~1json")).clone();
+                set(
+                    d,
+                    &format!("{GET}/responses/200/content"),
+                    "application/x-ndjson",
+                    json_body,
+                );
+            },
+            R::MediaTypeAdded,
+            (NonBreaking, NonBreaking),
+            "one more representation",
+        ),
+        // Response properties
+        case(
+            "response property removed",
+            none,
+            |d| {
+                remove(d, &schema("UserProfile/properties"), "phone");
+            },
+            R::ResponsePropertyRemoved,
+            (Breaking, Breaking),
+            "readers get nothing; the Rust field is gone",
+        ),
+        case(
+            "required response property removed",
+            none,
+            |d| {
+                remove(d, &schema("UserProfileResponse/properties"), "meta");
+            },
+            R::ResponsePropertyRemoved,
+            (Breaking, Breaking),
+            "the envelope loses a field every client may read",
+        ),
+        case(
+            "new optional response property",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile/properties"),
+                    "avatar_url",
+                    json!({"type": "string", "nullable": true, "description": "a"}),
+                )
+            },
+            R::ResponsePropertyAdded,
+            (NonBreaking, NonBreaking),
+            "clients ignore unknown fields; the struct is non_exhaustive",
+        ),
+        case(
+            "new required response property",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile/properties"),
+                    "handle",
+                    json!({"type": "string", "description": "h"}),
+                );
+                push(d, &schema("UserProfile/required"), json!("handle"));
+            },
+            R::ResponsePropertyAdded,
+            (NonBreaking, NonBreaking),
+            "an extra field is still additive; the struct is non_exhaustive",
+        ),
+        case(
+            "response property became optional",
+            none,
+            |d| set(d, &schema("UserProfile"), "required", json!([])),
+            R::ResponsePropertyBecameOptional,
+            (Breaking, Breaking),
+            "id may be absent; the Rust field becomes Option<Uuid>",
+        ),
+        case(
+            "nullable response property became required",
+            none,
+            |d| push(d, &schema("UserProfile/required"), json!("phone")),
+            R::ResponsePropertyBecameRequired,
+            (NonBreaking, NonBreaking),
+            "always present but still nullable: the Rust field stays Option<String>",
+        ),
+        case(
+            "non-nullable response property became required",
+            |d| {
+                remove(d, &prop("UserProfile", "phone"), "nullable");
+            },
+            |d| {
+                remove(d, &prop("UserProfile", "phone"), "nullable");
+                push(d, &schema("UserProfile/required"), json!("phone"));
+            },
+            R::ResponsePropertyBecameRequired,
+            (NonBreaking, Breaking),
+            "the Rust field changes from Option<String> to String",
+        ),
+        case(
+            "required response property became nullable",
+            none,
+            |d| set(d, &prop("UserProfile", "id"), "nullable", json!(true)),
+            R::ResponseBecameNullable,
+            (Breaking, Breaking),
+            "clients get null; the Rust field becomes Option<Uuid>",
+        ),
+        case(
+            "optional response property became nullable",
+            |d| {
+                remove(d, &prop("UserProfile", "phone"), "nullable");
+            },
+            none,
+            R::ResponseBecameNullable,
+            (Breaking, NonBreaking),
+            "clients get null; the Rust field is already an Option",
+        ),
+        case(
+            "envelope data made nullable beside its allOf",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileResponse/properties"),
+                    "data",
+                    json!({"allOf": [{"$ref": "#/components/schemas/UserProfile"}], "nullable": true}),
+                )
+            },
+            R::ResponseBecameNullable,
+            (Breaking, Breaking),
+            "data may be null; the Rust field becomes Option<UserProfile>",
+        ),
+        case(
+            "response property became non-nullable",
+            none,
+            |d| {
+                remove(d, &prop("UserProfile", "phone"), "nullable");
+            },
+            R::ResponseBecameNonNullable,
+            (NonBreaking, NonBreaking),
+            "fewer values than before; the field stays Option because it is optional",
+        ),
+        case(
+            "response type changed",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "follower_count"),
+                    "type",
+                    json!("string"),
+                )
+            },
+            R::TypeChanged,
+            (Breaking, Breaking),
+            "numbers become strings",
+        ),
+        case(
+            "response uuid format dropped",
+            none,
+            |d| {
+                remove(d, &prop("UserProfile", "role_id"), "format");
+            },
+            R::ResponseFormatRelaxed,
+            (Breaking, Breaking),
+            "any string may come; the Rust field becomes String",
+        ),
+        case(
+            "response email format dropped",
+            none,
+            |d| {
+                remove(d, &prop("UserProfile", "email"), "format");
+            },
+            R::ResponseFormatRelaxed,
+            (Breaking, NonBreaking),
+            "non-emails may come; the Rust field stays String",
+        ),
+        case(
+            "response format added",
+            none,
+            |d| set(d, &prop("UserProfile", "phone"), "format", json!("phone")),
+            R::ResponseFormatTightened,
+            (NonBreaking, NonBreaking),
+            "responses stay within what clients expect",
+        ),
+        case(
+            "response format replaced",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "email"),
+                    "format",
+                    json!("idn-email"),
+                )
+            },
+            R::FormatChanged,
+            (Breaking, NonBreaking),
+            "a different format; the Rust field stays String",
+        ),
+        case(
+            "response integer width changed",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "follower_count"),
+                    "format",
+                    json!("int32"),
+                )
+            },
+            R::RustTypeChanged,
+            (Breaking, Breaking),
+            "larger counts no longer fit; the Rust field becomes i32",
+        ),
+        case(
+            "response constraint tightened",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "follower_count"),
+                    "minimum",
+                    json!(0),
+                )
+            },
+            R::ResponseConstraintTightened,
+            (NonBreaking, NonBreaking),
+            "responses stay within what clients expect",
+        ),
+        case(
+            "response constraint relaxed",
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "follower_count"),
+                    "maximum",
+                    json!(1000),
+                )
+            },
+            none,
+            R::ResponseConstraintRelaxed,
+            (Breaking, NonBreaking),
+            "larger counts may come",
+        ),
+        // Response enums and branches
+        case(
+            "response enum value added",
+            status_enum,
+            |d| {
+                status_enum(d);
+                push(
+                    d,
+                    &prop("UserProfile", "stripe_subscription_status/enum"),
+                    json!("paused"),
+                );
+            },
+            R::ResponseEnumValueAdded,
+            (Breaking, Breaking),
+            "exhaustive handling breaks; the Rust enum gains a variant",
+        ),
+        case(
+            "response enum value removed",
+            status_enum,
+            |d| {
+                status_enum(d);
+                pop(d, &prop("UserProfile", "stripe_subscription_status/enum"));
+            },
+            R::ResponseEnumValueRemoved,
+            (NonBreaking, Breaking),
+            "harmless on the wire; the Rust variant is gone",
+        ),
+        case(
+            "response value became an enum",
+            none,
+            status_enum,
+            R::ResponseEnumAdded,
+            (NonBreaking, Breaking),
+            "fewer values on the wire; the Rust field becomes an enum",
+        ),
+        case(
+            "response value no longer an enum",
+            status_enum,
+            none,
+            R::ResponseEnumRemoved,
+            (Breaking, Breaking),
+            "unknown values may come; the Rust field becomes String",
+        ),
+        case(
+            "response oneOf branch added",
+            none,
+            |d| {
+                push(
+                    d,
+                    &schema("ValidationLocation/oneOf"),
+                    json!({"type": "boolean", "description": "b"}),
+                )
+            },
+            R::ResponseBranchAdded,
+            (Breaking, Breaking),
+            "a shape clients do not know; the Rust enum gains a variant",
+        ),
+        case(
+            "response oneOf branch removed",
+            none,
+            |d| pop(d, &schema("ValidationLocation/oneOf")),
+            R::ResponseBranchRemoved,
+            (NonBreaking, Breaking),
+            "harmless on the wire; the Rust enum loses a variant",
+        ),
+        case(
+            "response closed to unknown fields",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile"),
+                    "additionalProperties",
+                    json!(false),
+                )
+            },
+            R::ClosedToUnknownFields,
+            (NonBreaking, Breaking),
+            "deny_unknown_fields fails on any field the server adds",
+        ),
+        case(
+            "response opened to unknown fields",
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile"),
+                    "additionalProperties",
+                    json!(false),
+                )
+            },
+            none,
+            R::OpenedToUnknownFields,
+            (NonBreaking, NonBreaking),
+            "unknown fields are allowed again",
+        ),
+        // Request properties
+        case(
+            "new optional request property",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "nickname",
+                    json!({"type": "string", "nullable": true, "description": "n"}),
+                )
+            },
+            R::RequestPropertyAddedOptional,
+            (NonBreaking, NonBreaking),
+            "nobody has to send it; builders keep compiling",
+        ),
+        case(
+            "new optional request property through allOf",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "nickname",
+                    json!({"description": "n", "allOf": [{"$ref": "#/components/schemas/NullableString"}]}),
+                )
+            },
+            R::RequestPropertyAddedOptional,
+            (NonBreaking, NonBreaking),
+            "a new Patch field; the struct is non_exhaustive",
+        ),
+        case(
+            "new required request property",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "nickname",
+                    json!({"type": "string", "description": "n"}),
+                );
+                set(
+                    d,
+                    &schema("UserProfileUpdate"),
+                    "required",
+                    json!(["nickname"]),
+                );
+            },
+            R::RequestPropertyAddedRequired,
+            (Breaking, Breaking),
+            "old requests are refused",
+        ),
+        case(
+            "request property removed",
+            none,
+            |d| {
+                remove(d, &schema("UserProfileUpdate/properties"), "phone");
+            },
+            R::RequestPropertyRemoved,
+            (NonBreaking, Breaking),
+            "ignored if sent; the Rust field is gone",
+        ),
+        case(
+            "request property became required",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate"),
+                    "required",
+                    json!(["first_name"]),
+                )
+            },
+            R::RequestPropertyBecameRequired,
+            (Breaking, Breaking),
+            "requests without it are refused; the Rust field loses its Option",
+        ),
+        case(
+            "request property became optional",
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate"),
+                    "required",
+                    json!(["first_name"]),
+                )
+            },
+            none,
+            R::RequestPropertyBecameOptional,
+            (NonBreaking, Breaking),
+            "fine on the wire; the Rust field becomes an Option",
+        ),
+        case(
+            "request property became non-nullable",
+            none,
+            |d| {
+                remove(d, &schema("NullableString"), "nullable");
+            },
+            R::RequestBecameNonNullable,
+            (Breaking, NonBreaking),
+            "null is refused; the fields stay Patch<String>",
+        ),
+        case(
+            "request property became nullable",
+            age,
+            |d| {
+                age(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/age"),
+                    "nullable",
+                    json!(true),
+                );
+            },
+            R::RequestBecameNullable,
+            (NonBreaking, NonBreaking),
+            "null accepted too; the optional field is an Option either way",
+        ),
+        case(
+            "request nullable beside allOf of a nullable type",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "country"),
+                    "nullable",
+                    json!(true),
+                )
+            },
+            Option::None,
+            (None, None),
+            "already nullable: the same schema and the same Patch field",
+        ),
+        case(
+            "request type changed",
+            age,
+            |d| {
+                age(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/age"),
+                    "type",
+                    json!("string"),
+                );
+            },
+            R::TypeChanged,
+            (Breaking, Breaking),
+            "numbers are refused",
+        ),
+        case(
+            "request email format dropped",
+            none,
+            |d| {
+                remove(d, &schema("NullableEmail"), "format");
+            },
+            R::RequestFormatRelaxed,
+            (NonBreaking, NonBreaking),
+            "every value accepted before still is; the field stays Patch<String>",
+        ),
+        case(
+            "request format replaced",
+            none,
+            |d| set(d, &schema("NullableEmail"), "format", json!("idn-email")),
+            R::FormatChanged,
+            (Breaking, NonBreaking),
+            "a different format; the field stays Patch<String>",
+        ),
+        case(
+            "request format added",
+            none,
+            |d| set(d, &schema("NullableString"), "format", json!("hostname")),
+            R::RequestFormatTightened,
+            (Breaking, NonBreaking),
+            "free strings are refused; the field stays Patch<String>",
+        ),
+        // Request constraints
+        case(
+            "request maxLength beside allOf",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "address"),
+                    "maxLength",
+                    json!(10),
+                )
+            },
+            R::RequestConstraintTightened,
+            (Breaking, Breaking),
+            "long addresses are refused; the field becomes a validated newtype",
+        ),
+        case(
+            "request minLength beside allOf",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "first_name"),
+                    "minLength",
+                    json!(1),
+                )
+            },
+            R::RequestConstraintTightened,
+            (Breaking, Breaking),
+            "empty names are refused; the field becomes a validated newtype",
+        ),
+        case(
+            "request pattern beside allOf",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "phone"),
+                    "pattern",
+                    json!("^[0-9+ ]+$"),
+                )
+            },
+            R::RequestConstraintTightened,
+            (Breaking, Breaking),
+            "free-form phones are refused; the field becomes a validated newtype",
+        ),
+        case(
+            "request maxLength tightened in a Patch type",
+            |d| set(d, &schema("NullableString"), "maxLength", json!(100)),
+            |d| set(d, &schema("NullableString"), "maxLength", json!(10)),
+            R::RequestConstraintTightened,
+            (Breaking, NonBreaking),
+            "long values are refused; the fields stay Patch<String>",
+        ),
+        case(
+            "request pattern added to a Patch type",
+            none,
+            |d| set(d, &schema("NullableString"), "pattern", json!("^[a-z]+$")),
+            R::RequestConstraintTightened,
+            (Breaking, NonBreaking),
+            "other values are refused; the fields stay Patch<String>",
+        ),
+        case(
+            "request minimum relaxed",
+            age,
+            |d| {
+                age(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/age"),
+                    "minimum",
+                    json!(13),
+                );
+            },
+            R::RequestConstraintRelaxed,
+            (NonBreaking, NonBreaking),
+            "every value accepted before still is",
+        ),
+        case(
+            "request maximum tightened",
+            age,
+            |d| {
+                age(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/age"),
+                    "maximum",
+                    json!(120),
+                );
+            },
+            R::RequestConstraintTightened,
+            (Breaking, NonBreaking),
+            "large values are refused; an integer stays i64",
+        ),
+        // Request enums and branches
+        case(
+            "request enum value added",
+            plan_enum,
+            |d| {
+                plan_enum(d);
+                push(
+                    d,
+                    &schema("UserProfileUpdate/properties/plan/enum"),
+                    json!("team"),
+                );
+            },
+            R::RequestEnumValueAdded,
+            (NonBreaking, Breaking),
+            "accepted on the wire; exhaustive matches on the Rust enum stop compiling",
+        ),
+        case(
+            "request enum value removed",
+            plan_enum,
+            |d| {
+                plan_enum(d);
+                pop(d, &schema("UserProfileUpdate/properties/plan/enum"));
+            },
+            R::RequestEnumValueRemoved,
+            (Breaking, Breaking),
+            "requests using it are refused; the variant is gone",
+        ),
+        case(
+            "request value became an enum",
+            plan_string,
+            plan_enum,
+            R::RequestEnumAdded,
+            (Breaking, Breaking),
+            "other values are refused; the Rust field becomes an enum",
+        ),
+        case(
+            "request value no longer an enum",
+            plan_enum,
+            plan_string,
+            R::RequestEnumRemoved,
+            (NonBreaking, Breaking),
+            "any value is accepted; the Rust field becomes String",
+        ),
+        case(
+            "request oneOf branch added",
+            tag_branches,
+            |d| {
+                tag_branches(d);
+                push(
+                    d,
+                    &schema("UserProfileUpdate/properties/tag/oneOf"),
+                    json!({"type": "boolean"}),
+                );
+            },
+            R::RequestBranchAdded,
+            (NonBreaking, Breaking),
+            "a new shape accepted; the Rust enum gains a variant",
+        ),
+        case(
+            "request oneOf branch removed",
+            tag_branches,
+            |d| {
+                tag_branches(d);
+                pop(d, &schema("UserProfileUpdate/properties/tag/oneOf"));
+            },
+            R::RequestBranchRemoved,
+            (Breaking, Breaking),
+            "integers are refused; the Rust enum loses a variant",
+        ),
+        case(
+            "request closed to unknown fields",
+            none,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate"),
+                    "additionalProperties",
+                    json!(false),
+                )
+            },
+            R::RequestClosedToUnknownFields,
+            (Breaking, NonBreaking),
+            "extra fields are refused; the client only serialises requests",
+        ),
+        // Components
+        case(
+            "component renamed, references moved",
+            none,
+            rename_profile,
+            R::ComponentRenamed,
+            (None, Breaking),
+            "the same wire, but types::UserProfile is gone",
+        ),
+        case(
+            "unused component removed",
+            unused_component,
+            none,
+            R::ComponentRemoved,
+            (None, Breaking),
+            "types::Avatar is gone",
+        ),
+        case(
+            "component added",
+            none,
+            unused_component,
+            R::ComponentAdded,
+            (None, NonBreaking),
+            "a new Rust type",
+        ),
+        // Security and servers
+        case(
+            "security scheme moved to a header",
+            none,
+            |d| {
+                set(
+                    d,
+                    "/components/securitySchemes/apiKey",
+                    "in",
+                    json!("header"),
+                )
+            },
+            R::SecuritySchemeChanged,
+            (Breaking, Breaking),
+            "keys in the query are refused",
+        ),
+        case(
+            "security scheme removed",
+            none,
+            |d| {
+                remove(d, "/components/securitySchemes", "apiKey");
+            },
+            R::SecuritySchemeRemoved,
+            (Breaking, Breaking),
+            "the key no longer authenticates",
+        ),
+        case(
+            "security scheme added",
+            none,
+            |d| {
+                set(
+                    d,
+                    "/components/securitySchemes",
+                    "bearer",
+                    json!({"type": "http", "scheme": "bearer"}),
+                )
+            },
+            R::SecuritySchemeAdded,
+            (NonBreaking, NonBreaking),
+            "a new way nobody has to use",
+        ),
+        case(
+            "operation security removed",
+            none,
+            |d| set(d, GET, "security", json!([])),
+            R::SecurityRequirementChanged,
+            (Breaking, Breaking),
+            "what requests must carry changed",
+        ),
+        case(
+            "global security changed",
+            none,
+            |d| d["security"] = json!([{"apiKey": []}, {}]),
+            R::SecurityRequirementChanged,
+            (Breaking, Breaking),
+            "the default requirement changed",
+        ),
+        case(
+            "server replaced",
+            none,
+            |d| d["servers"] = json!([{"url": "https://api2.insighto.ai", "description": "x"}]),
+            R::ServerRemoved,
+            (Breaking, NonBreaking),
+            "clients configured with the old URL fail; the Rust default is set by hand",
+        ),
+        case(
+            "server added",
+            none,
+            |d| {
+                push(
+                    d,
+                    "/servers",
+                    json!({"url": "https://eu.insighto.ai", "description": "EU"}),
+                )
+            },
+            R::ServerAdded,
+            (NonBreaking, NonBreaking),
+            "one more place to send requests",
+        ),
+        // Documentation
+        case(
+            "summary changed",
+            none,
+            |d| set(d, GET, "summary", json!("Read my profile")),
+            R::DocsChanged,
+            (Docs, Docs),
+            "documentation only",
+        ),
+        case(
+            "property description changed",
+            none,
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "phone"),
+                    "description",
+                    json!("Where to call."),
+                )
+            },
+            R::DocsChanged,
+            (Docs, Docs),
+            "documentation beside an allOf is documentation",
+        ),
     ]
 }
 
+fn run(case: &Case) -> Vec<insighto_contract::diff::Change> {
+    let (mut old, mut new) = (base(), base());
+    (case.before)(&mut old);
+    (case.after)(&mut new);
+    diff(&Spec { doc: old }, &Spec { doc: new })
+}
+
 #[test]
-fn every_rule_gets_its_verdict() {
+fn every_case_gets_its_verdicts() {
+    let cases = corpus();
+    assert!(cases.len() >= 60, "only {} cases", cases.len());
     let mut failures = Vec::new();
-    for case in corpus() {
-        let (mut old, mut new) = (base(), base());
-        (case.before)(&mut old);
-        (case.after)(&mut new);
-        let changes = diff(&Spec { doc: old }, &Spec { doc: new });
-        let hit = changes
-            .iter()
-            .any(|c| c.rule == case.rule && c.http == case.http && c.rust == case.rust);
-        if !hit {
+    for case in &cases {
+        let changes = run(case);
+        let got = (verdict(&changes, |c| c.http), verdict(&changes, |c| c.rust));
+        let rule_found = match case.rule {
+            Some(rule) => changes.iter().any(|c| c.rule == rule),
+            Option::None => changes.is_empty(),
+        };
+        if got != (case.http, case.rust) || !rule_found {
             failures.push(format!(
-                "{}: expected {} ({:?}/{:?}), got {:#?}",
-                case.name, case.rule, case.http, case.rust, changes
+                "{} ({}): expected {:?} by {:?}, got {got:?} from {changes:#?}",
+                case.name,
+                case.why,
+                (case.http, case.rust),
+                case.rule
             ));
         }
     }
@@ -534,11 +1244,48 @@ fn every_rule_gets_its_verdict() {
 }
 
 #[test]
+fn every_rule_has_a_case() {
+    let covered: BTreeSet<Rule> = corpus().iter().filter_map(|c| c.rule).collect();
+    let missing: Vec<&str> = RULES
+        .iter()
+        .filter(|(rule, _)| !covered.contains(rule))
+        .map(|(_, info)| info.id)
+        .collect();
+    assert!(missing.is_empty(), "rules without a case: {missing:?}");
+}
+
+#[test]
+fn the_rule_table_is_consistent() {
+    let mut ids = BTreeSet::new();
+    for (i, (rule, info)) in RULES.iter().enumerate() {
+        assert_eq!(*rule as usize, i, "{} out of order", info.id);
+        assert!(ids.insert(info.id), "{} twice", info.id);
+        assert!(
+            info.http.max(info.rust) > None && !info.explanation.is_empty(),
+            "{} says nothing",
+            info.id
+        );
+        assert_eq!(rule.info(), info);
+    }
+}
+
+#[test]
+fn cases_have_distinct_names_and_reasons() {
+    let cases = corpus();
+    let names: BTreeSet<&str> = cases.iter().map(|c| c.name).collect();
+    assert_eq!(names.len(), cases.len(), "duplicate case names");
+    assert!(
+        cases
+            .iter()
+            .all(|c| !c.why.is_empty() && !c.why.contains('\n'))
+    );
+}
+
+#[test]
 fn docs_only_changes_are_docs_only() {
     let mut new = base();
     at(&mut new, GET)["summary"] = json!("Read my profile");
-    at(&mut new, "/components/schemas/UserProfile/properties/phone")["description"] =
-        json!("Where to call.");
+    at(&mut new, &prop("UserProfile", "phone"))["description"] = json!("Where to call.");
     at(&mut new, "/info")["description"] = json!("Changed.");
     *at(
         &mut new,
@@ -574,11 +1321,11 @@ fn reordering_is_no_change() {
     }
     let mut new = base();
     reverse(&mut new);
-    at(&mut new, "/components/schemas/UserProfileResponse/required")
+    at(&mut new, &schema("UserProfileResponse/required"))
         .as_array_mut()
         .unwrap()
         .reverse();
-    at(&mut new, "/components/schemas/ValidationLocation/oneOf")
+    at(&mut new, &schema("ValidationLocation/oneOf"))
         .as_array_mut()
         .unwrap()
         .reverse();
@@ -589,11 +1336,7 @@ fn reordering_is_no_change() {
 #[test]
 fn markdown_groups_by_severity_and_flags_disagreement() {
     let mut new = base();
-    remove(
-        &mut new,
-        "/components/schemas/UserProfileUpdate/properties",
-        "phone",
-    );
+    remove(&mut new, &schema("UserProfileUpdate/properties"), "phone");
     at(&mut new, GET)["summary"] = json!("Read my profile");
     let report = markdown(&diff(&Spec { doc: base() }, &Spec { doc: new }), "main");
     assert!(
