@@ -27,6 +27,18 @@ pub struct User {
     pub login: String,
 }
 
+/// Reads a listing: a JSON array, or one JSON object a line (what `gh api --paginate
+/// --jq '.[]'` prints for every page).
+pub fn parse_listing(text: &str) -> Result<Vec<Existing>, serde_json::Error> {
+    if text.trim_start().starts_with('[') {
+        return serde_json::from_str(text);
+    }
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(serde_json::from_str)
+        .collect()
+}
+
 /// What to do with the pull request's comments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
@@ -126,8 +138,18 @@ mod tests {
     fn reads_the_rest_api_listing() {
         let listing = r#"[{"id": 5, "body": "<!-- insighto:contract-review -->\nold", "user": {"login": "github-actions[bot]", "type": "Bot"}, "html_url": "x"},
                           {"id": 6, "body": null, "user": null}]"#;
-        let existing: Vec<Existing> = serde_json::from_str(listing).unwrap();
+        let existing = parse_listing(listing).unwrap();
         assert_eq!(plan(&existing, &body("new")), Action::Update(5));
+    }
+
+    #[test]
+    fn reads_one_comment_a_line() {
+        let lines = "{\"id\": 3, \"body\": \"hi\", \"user\": {\"login\": \"alice\"}}\n\n{\"id\": 4, \"body\": \"<!-- insighto:contract-review -->\\nx\", \"user\": {\"login\": \"github-actions[bot]\"}}\n";
+        let existing = parse_listing(lines).unwrap();
+        assert_eq!(existing.len(), 2);
+        assert_eq!(plan(&existing, &body("y")), Action::Update(4));
+        assert!(parse_listing("").unwrap().is_empty());
+        assert!(parse_listing("{oops").is_err());
     }
 
     #[test]

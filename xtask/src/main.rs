@@ -73,7 +73,8 @@ enum Task {
         /// The report (Markdown) to post.
         #[arg(long)]
         report: PathBuf,
-        /// The pull request's comments as the GitHub REST API lists them (JSON array).
+        /// The pull request's comments as the GitHub REST API lists them: a JSON array, or
+        /// one object a line (`gh api --paginate --jq '.[]'`).
         #[arg(long)]
         comments: PathBuf,
         /// The pull request number.
@@ -319,7 +320,6 @@ fn diff_spec(
             let mut json = diff::json(&changes, label);
             if let Some(report) = &report {
                 json["cargo_semver_checks"] = serde_json::json!({
-                    "version": semver::VERSION,
                     "report": report,
                     "agrees_with_rust_view": agrees(&changes, report),
                 });
@@ -359,32 +359,34 @@ fn markdown(changes: &[Change], label: &str, report: Option<&Report>) -> String 
 
 fn semver_section(changes: &[Change], report: &Report) -> String {
     let verdict = |breaking: bool| if breaking { "breaking" } else { "not breaking" };
+    let found = match (&report.build_failure, report.lints.is_empty()) {
+        (Some(_), _) => " (the client does not build from the new spec)".to_owned(),
+        (None, false) => format!(": `{}`", report.lints.join("`, `")),
+        (None, true) => String::new(),
+    };
     let mut out = format!(
-        "\n### Rust ground truth: cargo-semver-checks {}\n\n| | Rust SDK users |\n|---|---|\n| this classifier | {} |\n| cargo-semver-checks | {}{} |\n\n",
-        semver::VERSION,
+        "\n### Rust ground truth: {}\n\n| | Rust SDK users |\n|---|---|\n| this classifier | {} |\n| cargo-semver-checks | {}{found} |\n\n",
+        report.tool,
         verdict(rust_breaking(changes)),
         if report.major {
             "major change"
         } else {
             "no major change"
         },
-        match (&report.build_failure, report.lints.is_empty()) {
-            (Some(_), _) => " (the client does not build from the new spec)".to_owned(),
-            (None, false) => format!(": `{}`", report.lints.join("`, `")),
-            (None, true) => String::new(),
-        },
     );
     if agrees(changes, report) {
         out.push_str("The two agree.\n");
+    } else if report.major {
+        out.push_str("**⚠ The two disagree**: cargo-semver-checks finds a major change the classifier does not; it decides the crate's version.\n");
     } else {
-        out.push_str("**⚠ The two disagree**: cargo-semver-checks is the ground truth for the crate's version; please check the classifier's Rust view.\n");
+        out.push_str("**⚠ The two disagree**: the classifier finds a Rust break that cargo-semver-checks has no lint for (a field's type or a value it must now hold); the crate still needs the major bump.\n");
     }
     out
 }
 
 fn pr_comment(report: &Path, comments: &Path, pr: u64, request: &Path) -> Result<(), String> {
     let body = comment::body(&read(report)?);
-    let existing: Vec<comment::Existing> = serde_json::from_str(&read(comments)?)
+    let existing = comment::parse_listing(&read(comments)?)
         .map_err(|e| format!("{}: not a list of comments: {e}", comments.display()))?;
     let action = comment::plan(&existing, &body);
     match comment::request(&action, pr, &body) {
@@ -418,11 +420,16 @@ fn semver_sample(root: &Path, names: &[String]) -> Result<(), String> {
         "| case | expected (Rust) | classifier (Rust) | cargo-semver-checks | lints | agree |\n|---|---|---|---|---|---|\n",
     );
     let mut disagreements = 0;
-    for name in names {
-        let case = all
-            .iter()
-            .find(|c| c.name == name)
-            .ok_or_else(|| format!("no corpus case named {name:?}"))?;
+    let cases = names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|c| c.name == *name)
+                .ok_or_else(|| format!("no corpus case named {name:?}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for case in cases {
+        let name = case.name;
         let (old, new) = case.specs();
         let changes = diff::diff(&old, &new);
         let text = |s: &Spec| serde_json::to_string(&s.doc).expect("serializable");
@@ -486,27 +493,27 @@ fn check(root: &Path, base: Option<String>) -> Result<(), String> {
             .iter()
             .filter(|c| c.http == Severity::Breaking)
             .collect();
-        // The Rust crate's verdict is cargo-semver-checks' when the spec changed.
+        // The Rust crate breaks when cargo-semver-checks says so; a break the classifier
+        // sees and cargo-semver-checks has no lint for (a field's type) counts too.
+        let classifier = changes
+            .iter()
+            .find(|c| c.rust == Severity::Breaking)
+            .map(|c| format!("{} at {}", c.rule, c.pointer));
         let rust = if changes.is_empty() {
             None
         } else if semver::binary().is_some() {
             let report = semver::compare(root, &revisions.old, &revisions.new)?;
             print!("{}", semver_section(&changes, &report));
-            report.major.then(|| {
-                if report.lints.is_empty() {
-                    "the client no longer builds from the new spec".to_owned()
-                } else {
-                    format!("cargo-semver-checks: {}", report.lints.join(", "))
-                }
-            })
+            match (report.major, report.lints.is_empty()) {
+                (true, true) => Some("the client no longer builds from the new spec".to_owned()),
+                (true, false) => Some(format!("cargo-semver-checks: {}", report.lints.join(", "))),
+                (false, _) => classifier,
+            }
         } else {
             eprintln!(
                 "warning: cargo-semver-checks is not installed (.ci/tools installs it); the classifier's Rust view decides"
             );
-            changes
-                .iter()
-                .find(|c| c.rust == Severity::Breaking)
-                .map(|c| format!("{} at {}", c.rule, c.pointer))
+            classifier
         };
         println!(
             "{} change(s) against {}: {} breaking for HTTP clients, {} for Rust users",

@@ -15,12 +15,11 @@ use std::{
 use serde::Serialize;
 use toml::{Table, Value};
 
-/// The version CI installs (`.ci/tools`).
-pub const VERSION: &str = "0.51.0";
-
 /// What cargo-semver-checks found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
+    /// `cargo-semver-checks X.Y.Z`, as the binary says.
+    pub tool: String,
     /// Whether the change needs a major release (breaking for Rust users).
     pub major: bool,
     /// The lints that failed, such as `struct_pub_field_missing`.
@@ -54,16 +53,21 @@ pub fn binary() -> Option<PathBuf> {
 /// Compares the crate generated from `base_spec` with the one from `head_spec`.
 pub fn compare(root: &Path, base_spec: &str, head_spec: &str) -> Result<Report, String> {
     let bin = binary().ok_or_else(|| {
-        format!(
-            "cargo-semver-checks is not installed: `cargo install --locked cargo-semver-checks@{VERSION}` (or run .ci/tools)"
-        )
+        "cargo-semver-checks is not installed: run .ci/tools, which installs the pinned version"
+            .to_owned()
     })?;
+    let tool = Command::new(&bin)
+        .args(["semver-checks", "--version"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
     let work = root.join("target/semver");
     let base = write_crate(root, &work.join("base"), base_spec)?;
     let head = match write_crate(root, &work.join("head"), head_spec) {
         Ok(head) => head,
         Err(e) => {
             return Ok(Report {
+                tool,
                 major: true,
                 lints: Vec::new(),
                 build_failure: Some(e),
@@ -88,6 +92,7 @@ pub fn compare(root: &Path, base_spec: &str, head_spec: &str) -> Result<Report, 
     let lints = failed_lints(&text);
     if out.status.success() {
         return Ok(Report {
+            tool,
             major: false,
             lints,
             build_failure: None,
@@ -118,12 +123,14 @@ pub fn compare(root: &Path, base_spec: &str, head_spec: &str) -> Result<Report, 
             .take(3)
             .collect();
         return Ok(Report {
+            tool,
             major: true,
             lints,
             build_failure: Some(first.join("\n")),
         });
     }
     Ok(Report {
+        tool,
         major: true,
         lints,
         build_failure: None,

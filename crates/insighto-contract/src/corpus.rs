@@ -1094,7 +1094,7 @@ pub fn corpus() -> Vec<Case> {
         ),
         // Components
         case(
-            "component renamed, references moved",
+            "component renamed with references moved",
             none,
             rename_profile,
             R::ComponentRenamed,

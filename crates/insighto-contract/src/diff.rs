@@ -211,15 +211,23 @@ impl Dir {
 struct Differ<'a> {
     old: &'a Spec,
     new: &'a Spec,
+    /// Components mapped to a hand-written Rust type in either revision.
+    mapped: BTreeMap<String, String>,
     changes: Vec<Change>,
     seen: BTreeSet<(String, String, String, bool)>,
 }
 
 /// Every change from `old` to `new`, worst first, then by location.
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
+    let mapped = [old, new]
+        .iter()
+        .flat_map(|s| object(&s.doc["components"]["schemas"]))
+        .filter_map(|(name, v)| Some((name, v.get(RUST_TYPE_EXTENSION)?.as_str()?.to_owned())))
+        .collect();
     let mut d = Differ {
         old,
         new,
+        mapped,
         changes: Vec::new(),
         seen: BTreeSet::new(),
     };
@@ -359,7 +367,7 @@ impl Differ<'_> {
         let types = |s: &Spec| -> BTreeMap<String, Value> {
             object(&s.doc["components"]["schemas"])
                 .into_iter()
-                .filter(|(_, v)| v.get(RUST_TYPE_EXTENSION).is_none())
+                .filter(|(name, _)| !self.mapped.contains_key(name))
                 .collect()
         };
         let (old, new) = (types(self.old), types(self.new));
@@ -677,8 +685,8 @@ impl Differ<'_> {
             return;
         }
         let (o, n) = (
-            rust_field_type(self.old, old, old_req),
-            rust_field_type(self.new, new, new_req),
+            rust_field_type(self.old, &self.mapped, old, old_req),
+            rust_field_type(self.new, &self.mapped, new, new_req),
         );
         if o != n {
             self.add(
@@ -1007,9 +1015,14 @@ fn effective_at(spec: &Spec, v: &Value, depth: usize) -> Value {
 /// The Rust type typify gives a value (`required`: whether it must be present), as text
 /// for comparison: a component is its name (or its hand-written type), an optional or
 /// nullable value an `Option`, a string with length or pattern constraints a newtype.
-fn rust_field_type(spec: &Spec, v: &Value, required: bool) -> String {
+fn rust_field_type(
+    spec: &Spec,
+    mapped: &BTreeMap<String, String>,
+    v: &Value,
+    required: bool,
+) -> String {
     let e = effective(spec, v);
-    let inner = rust_inner(spec, v, 0);
+    let inner = rust_inner(spec, mapped, v, 0);
     if !required || nullable(&e) && !inner.starts_with("crate::Patch") {
         format!("Option<{inner}>")
     } else {
@@ -1017,7 +1030,7 @@ fn rust_field_type(spec: &Spec, v: &Value, required: bool) -> String {
     }
 }
 
-fn rust_inner(spec: &Spec, v: &Value, depth: usize) -> String {
+fn rust_inner(spec: &Spec, mapped: &BTreeMap<String, String>, v: &Value, depth: usize) -> String {
     // `nullable` beside a component makes an `Option` of the component's type.
     let mut bare = v.clone();
     if let Value::Object(map) = &mut bare {
@@ -1025,9 +1038,8 @@ fn rust_inner(spec: &Spec, v: &Value, depth: usize) -> String {
     }
     if let Some(r) = named(&bare) {
         let name = r.rsplit('/').next().unwrap_or(r);
-        let target = spec.resolve(&serde_json::json!({ "$ref": r })).clone();
-        return match target.get(RUST_TYPE_EXTENSION).and_then(Value::as_str) {
-            Some(rust) => rust.to_owned(),
+        return match mapped.get(name) {
+            Some(rust) => rust.clone(),
             None => format!("types::{name}"),
         };
     }
@@ -1048,7 +1060,7 @@ fn rust_inner(spec: &Spec, v: &Value, depth: usize) -> String {
         (Some("integer"), f) => f.unwrap_or("int64").into(),
         (Some("number"), f) => f.unwrap_or("double").into(),
         (Some("boolean"), _) => "bool".into(),
-        (Some("array"), _) => format!("Vec<{}>", rust_inner(spec, &e["items"], depth + 1)),
+        (Some("array"), _) => format!("Vec<{}>", rust_inner(spec, mapped, &e["items"], depth + 1)),
         (Some("object"), _) if e.get("properties").is_some() => "inline struct".into(),
         _ => "Map".into(),
     }
@@ -1135,7 +1147,7 @@ pub fn markdown(changes: &[Change], base: &str) -> String {
                 c.rule,
                 c.http.label(),
                 c.rust.label(),
-                c.reason.replace('|', "\\|")
+                format!("{}: {}", c.reason, c.rule.info().explanation).replace('|', "\\|")
             ));
         }
     }
