@@ -299,3 +299,31 @@ fn a_secret_pasted_into_the_base_url_is_not_echoed() {
         assert!(err.to_string().contains("http://"), "{err}");
     }
 }
+
+/// A value the update builder cannot convert: the call fails before anything is sent.
+struct NotAName;
+
+impl TryFrom<NotAName> for Option<Patch<String>> {
+    type Error = &'static str;
+    fn try_from(_: NotAName) -> Result<Self, Self::Error> {
+        Err("not a name")
+    }
+}
+
+#[tokio::test]
+async fn a_builder_that_cannot_convert_is_refused_before_sending() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let update = UserProfileUpdate::builder()
+        .last_name(Patch::set("Lovelace"))
+        .first_name(NotAName);
+    let err = server
+        .client()
+        .update_profile(ID.parse().unwrap(), update)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(m) if m.contains("first_name") && m.contains("not a name")),
+        "{err:?}"
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}
