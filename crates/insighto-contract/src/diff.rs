@@ -1156,5 +1156,13 @@ pub fn markdown(changes: &[Change], base: &str) -> String {
 
 /// A machine-readable report.
 pub fn json(changes: &[Change], base: &str) -> Value {
-    serde_json::json!({ "base": base, "summary": summarize(changes), "changes": changes })
+    let explained: Vec<Value> = changes
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(c).expect("serializable");
+            v["explanation"] = c.rule.info().explanation.into();
+            v
+        })
+        .collect();
+    serde_json::json!({ "base": base, "summary": summarize(changes), "changes": explained })
 }

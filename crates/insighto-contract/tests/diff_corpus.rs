@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use insighto_contract::{
     Spec,
     corpus::{Case, GET, at, base, corpus, prop, remove, schema},
-    diff::{RULES, Rule, Severity::*, diff, markdown, verdict},
+    diff::{RULES, Rule, Severity::*, diff, json as json_report, markdown, verdict},
 };
 use serde_json::{Value, json};
 
@@ -148,4 +148,22 @@ fn markdown_groups_by_severity_and_flags_disagreement() {
         report.contains("`request-property-removed` ⚠ views differ"),
         "{report}"
     );
+}
+
+#[test]
+fn json_names_each_rule_and_its_explanation() {
+    let mut new = base();
+    remove(&mut new, &schema("UserProfileUpdate/properties"), "phone");
+    let report = json_report(&diff(&Spec { doc: base() }, &Spec { doc: new }), "main");
+    let change = &report["changes"][0];
+    assert_eq!(change["rule"], "request-property-removed");
+    assert_eq!(
+        (change["http"].as_str(), change["rust"].as_str()),
+        (Some("non-breaking"), Some("breaking"))
+    );
+    assert_eq!(
+        change["explanation"],
+        Rule::RequestPropertyRemoved.info().explanation
+    );
+    assert_eq!(report["summary"]["breaking_for_rust"], 1);
 }
