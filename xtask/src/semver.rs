@@ -101,20 +101,24 @@ pub fn compare(root: &Path, base_spec: &str, head_spec: &str) -> Result<Report, 
     if lints.is_empty() {
         // Not a semver finding: either the head crate does not build (the hand-written
         // layer uses what the new spec no longer generates), or the tool failed.
-        let check = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args([
-                "check",
-                "--quiet",
-                "--message-format",
-                "short",
-                "--manifest-path",
-            ])
-            .arg(head.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", work.join("target"))
-            .output()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if check.status.success() {
-            return Err(format!("cargo-semver-checks failed:\n{}", text.trim()));
+        let check = |dir: &Path| {
+            Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["check", "--quiet", "--message-format", "short"])
+                .arg("--manifest-path")
+                .arg(dir.join("Cargo.toml"))
+                .env("CARGO_TARGET_DIR", work.join("target"))
+                .output()
+                .map_err(|e| format!("cannot run cargo: {e}"))
+        };
+        let (base_check, check) = (check(&base)?, check(&head)?);
+        if check.status.success() || !base_check.status.success() {
+            // The head builds (the tool failed), or not even the base does (a setup
+            // problem, not a verdict on the change).
+            return Err(format!(
+                "cargo-semver-checks failed:\n{}\n{}",
+                text.trim(),
+                String::from_utf8_lossy(&base_check.stderr).trim()
+            ));
         }
         let errors = String::from_utf8_lossy(&check.stderr);
         let first: Vec<&str> = errors
@@ -154,9 +158,21 @@ pub fn failed_lints(output: &str) -> Vec<String> {
 fn write_crate(root: &Path, dir: &Path, spec: &str) -> Result<PathBuf, String> {
     let code = insighto_codegen::generate(spec).map_err(|e| e.to_string())?;
     let src = root.join("crates/insighto");
+    // Everything the library needs (sources, build script, README for its docs), but
+    // not its tests, examples or generated copy.
+    copy_dir(
+        &src,
+        dir,
+        &[
+            "target",
+            "tests",
+            "examples",
+            "benches",
+            "generated",
+            "Cargo.toml",
+        ],
+    )?;
     std::fs::create_dir_all(dir.join("generated")).map_err(|e| e.to_string())?;
-    copy_dir(&src.join("src"), &dir.join("src"))?;
-    write(&dir.join("build.rs"), &read(&src.join("build.rs"))?)?;
     write(&dir.join("generated/insighto.rs"), &code)?;
     let manifest = standalone_manifest(
         &read(&root.join("Cargo.toml"))?,
@@ -200,12 +216,42 @@ pub fn standalone_manifest(workspace: &str, member: &str) -> Result<String, Stri
         }
         package.remove("readme");
     }
-    m.remove("build-dependencies");
+    // Only the library is built: no tests, and no build-time code generation (the
+    // generated copy is written beside it), so features naming a build dependency go.
+    m.remove("dev-dependencies");
+    let build_deps: Vec<String> = m
+        .remove("build-dependencies")
+        .and_then(|d| d.as_table().map(|t| t.keys().cloned().collect()))
+        .unwrap_or_default();
     if let Some(Value::Table(features)) = m.get_mut("features") {
-        features.insert("codegen".into(), Value::Array(Vec::new()));
-        if let Some(Value::Array(default)) = features.get_mut("default") {
-            default.retain(|f| f.as_str() != Some("codegen"));
+        // A feature that only enabled build dependencies (`codegen`) stays, empty, and
+        // nothing turns it on: `build.rs` then copies the generated file.
+        let mut emptied = Vec::new();
+        for (name, enables) in features.iter_mut() {
+            if let Value::Array(list) = enables {
+                let before = list.len();
+                list.retain(|f| {
+                    let name = f.as_str().unwrap_or_default();
+                    let dep = name.trim_start_matches("dep:").split(['/', '?']).next();
+                    !build_deps.iter().any(|b| Some(b.as_str()) == dep)
+                });
+                if list.is_empty() && before > 0 {
+                    emptied.push(name.clone());
+                }
+            }
         }
+        for (_, enables) in features.iter_mut() {
+            if let Value::Array(list) = enables {
+                list.retain(|f| !emptied.iter().any(|e| f.as_str() == Some(e.as_str())));
+            }
+        }
+    }
+    if m.get("lints").is_some_and(inherits) {
+        let lints = ws
+            .get("lints")
+            .cloned()
+            .unwrap_or(Value::Table(Table::new()));
+        m.insert("lints".into(), lints);
     }
     if let Some(Value::Table(deps)) = m.get_mut("dependencies") {
         for (name, value) in deps.iter_mut() {
@@ -253,15 +299,22 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
+/// Copies `from` into `to`, leaving out the top-level entries named in `skip`.
+fn copy_dir(from: &Path, to: &Path, skip: &[&str]) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(from).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
+        if skip.iter().any(|s| entry.file_name() == *s) {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
+            copy_dir(&entry.path(), &target, &[])?;
         } else {
-            write(&target, &read(&entry.path())?)?;
+            let bytes = std::fs::read(entry.path()).map_err(|e| e.to_string())?;
+            if std::fs::read(&target).ok().as_ref() != Some(&bytes) {
+                std::fs::write(&target, bytes).map_err(|e| e.to_string())?;
+            }
         }
     }
     Ok(())
@@ -316,12 +369,74 @@ mod tests {
             1,
             "{tokio:?}"
         );
-        assert!(
-            parsed["features"]["default"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|f| f.as_str() != Some("codegen"))
+        assert_eq!(
+            parsed["features"]["codegen"].as_array().map(Vec::len),
+            Some(0)
+        );
+    }
+
+    /// The shape the published crate's manifest has: build-time generation from a spec
+    /// crate, dev-dependencies and lints from the workspace.
+    #[test]
+    fn drops_build_time_generation_and_tests() {
+        let workspace = r#"
+            [workspace.package]
+            version = "0.2.0"
+            edition = "2024"
+            [workspace.dependencies]
+            serde = "1.0"
+            tokio = { version = "1.47", features = ["time"] }
+            insighto-codegen = { path = "crates/insighto-codegen", version = "0.2.0" }
+            insighto-spec = { path = "crates/insighto-spec", version = "0.2.0" }
+            tempfile = "3"
+            [workspace.lints.rust]
+            missing_docs = "warn"
+        "#;
+        let member = r#"
+            [package]
+            name = "insighto"
+            version.workspace = true
+            edition.workspace = true
+            readme = "README.md"
+            [features]
+            default = ["rustls", "codegen"]
+            codegen = ["dep:insighto-codegen", "dep:insighto-spec"]
+            rustls = ["reqwest/rustls"]
+            [dependencies]
+            serde = { workspace = true, features = ["derive"] }
+            tokio = { workspace = true, features = ["rt"] }
+            [build-dependencies]
+            insighto-codegen = { workspace = true, optional = true }
+            insighto-spec = { workspace = true, optional = true }
+            [dev-dependencies]
+            tempfile.workspace = true
+            [lints]
+            workspace = true
+        "#;
+        let manifest: Table =
+            toml::from_str(&standalone_manifest(workspace, member).unwrap()).unwrap();
+        assert_eq!(manifest["package"]["version"].as_str(), Some("0.2.0"));
+        assert!(manifest.get("build-dependencies").is_none());
+        assert!(manifest.get("dev-dependencies").is_none());
+        assert_eq!(
+            manifest["features"]["codegen"].as_array().map(Vec::len),
+            Some(0)
+        );
+        assert_eq!(
+            manifest["features"]["rustls"].as_array().unwrap()[0].as_str(),
+            Some("reqwest/rustls")
+        );
+        assert_eq!(
+            manifest["dependencies"]["serde"]["version"].as_str(),
+            Some("1.0")
+        );
+        assert_eq!(
+            manifest["dependencies"]["tokio"]["features"],
+            Value::Array(vec!["time".into(), "rt".into()])
+        );
+        assert_eq!(
+            manifest["lints"]["rust"]["missing_docs"].as_str(),
+            Some("warn")
         );
     }
 }
