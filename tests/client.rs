@@ -53,14 +53,12 @@ async fn trailing_slash_base_url_and_default_user_agent() {
 #[tokio::test]
 async fn update_sends_set_clear_and_omits_the_rest() {
     let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        phone: Some(Patch::Clear),
-        is_paying: Some(Patch::Set(false)),
-        ..Default::default()
-    };
+    let update = UserProfileUpdate::builder()
+        .first_name(Patch::set("Ada"))
+        .phone(Patch::Clear)
+        .is_paying(Patch::Set(false));
     let id = ID.parse().unwrap();
-    let updated = server.client().update_profile(id, &update).await.unwrap();
+    let updated = server.client().update_profile(id, update).await.unwrap();
     assert_eq!(updated.id, id);
     let [req] = server.requests().try_into().unwrap();
     assert_eq!(req.method, "PUT");
@@ -77,10 +75,10 @@ async fn update_sends_set_clear_and_omits_the_rest() {
 async fn update_my_profile_learns_the_id_once() {
     let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
     let client = server.client();
-    let update = UserProfileUpdate {
-        last_name: Some(Patch::set("Lovelace")),
-        ..Default::default()
-    };
+    let update: UserProfileUpdate = UserProfileUpdate::builder()
+        .last_name(Patch::set("Lovelace"))
+        .try_into()
+        .unwrap();
     client.update_my_profile(&update).await.unwrap();
     client.update_my_profile(&update).await.unwrap();
     let calls: Vec<String> = server
@@ -304,4 +302,32 @@ fn a_secret_pasted_into_the_base_url_is_not_echoed() {
         assert_no_key(&format!("{err} {err:?}"));
         assert!(err.to_string().contains("http://"), "{err}");
     }
+}
+
+/// A value the update builder cannot convert: the call fails before anything is sent.
+struct NotAName;
+
+impl TryFrom<NotAName> for Option<Patch<String>> {
+    type Error = &'static str;
+    fn try_from(_: NotAName) -> Result<Self, Self::Error> {
+        Err("not a name")
+    }
+}
+
+#[tokio::test]
+async fn a_builder_that_cannot_convert_is_refused_before_sending() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let update = UserProfileUpdate::builder()
+        .last_name(Patch::set("Lovelace"))
+        .first_name(NotAName);
+    let err = server
+        .client()
+        .update_profile(ID.parse().unwrap(), update)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest(m) if m.contains("first_name") && m.contains("not a name")),
+        "{err:?}"
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

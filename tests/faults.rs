@@ -316,14 +316,11 @@ async fn unavailable_then_ok_succeeds_for_get_and_put_alike() {
             Behavior::Raw(ok_profile()),
         ])
         .await;
-        let update = UserProfileUpdate {
-            phone: Some(Patch::Clear),
-            ..Default::default()
-        };
+        let update = UserProfileUpdate::builder().phone(Patch::Clear);
         let c = client(&server, 2);
         c.update_profile(
             "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap(),
-            &update,
+            update,
         )
         .await
         .unwrap();

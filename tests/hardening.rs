@@ -108,9 +108,10 @@ async fn out_of_range_datetimes_are_refused_everywhere() {
     let server = Scripted::start(vec![Canned::json(200, json!({}))]).await;
     // (Decoding accepts what a server sends; only sending checks the range.)
     let far: Timestamp = serde_json::from_value(json!("9999-12-31T23:59:59-23:59")).unwrap();
-    let update = UserProfileUpdate {
-        birthdate: Some(Patch::Set(far)),
-        ..Default::default()
+    let update = {
+        let mut update = UserProfileUpdate::default();
+        update.birthdate = Some(Patch::Set(far));
+        update
     };
     let err = server
         .client()
@@ -129,9 +130,10 @@ async fn a_profile_the_client_cannot_decode_can_still_be_repaired() {
     let server =
         Scripted::start(vec![Canned::json(200, broken), Canned::json(200, repaired)]).await;
     let client = server.client();
-    let update = UserProfileUpdate {
-        birthdate: Some(Patch::Clear),
-        ..Default::default()
+    let update = {
+        let mut update = UserProfileUpdate::default();
+        update.birthdate = Some(Patch::Clear);
+        update
     };
     let profile = client.update_my_profile(&update).await.unwrap();
     assert_eq!(profile.birthdate, None);
@@ -165,9 +167,10 @@ async fn rights_revoked_while_the_body_is_in_flight_are_not_used() {
     .await
     .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let revoke = UserProfileUpdate {
-        is_superuser: Some(Patch::Set(false)),
-        ..Default::default()
+    let revoke = {
+        let mut update = UserProfileUpdate::default();
+        update.is_superuser = Some(Patch::Set(false));
+        update
     };
     client(sandbox.url(), ADMIN2)
         .update_profile(admin_id, &revoke)
@@ -327,17 +330,19 @@ async fn a_deactivated_account_is_refused_and_cannot_reactivate_itself() {
     let dir = tempfile::tempdir().unwrap();
     let sandbox = serve(&dir, SandboxOptions::default()).await;
     let user = client(sandbox.url(), USER);
-    let off = UserProfileUpdate {
-        is_active: Some(Patch::Set(false)),
-        ..Default::default()
+    let off = {
+        let mut update = UserProfileUpdate::default();
+        update.is_active = Some(Patch::Set(false));
+        update
     };
     user.update_my_profile(&off).await.unwrap();
     let err = user.get_profile().await.unwrap_err();
     assert!(err.is_inactive_account(), "{err:?}");
     assert_eq!(err.status(), Some(400));
-    let on = UserProfileUpdate {
-        is_active: Some(Patch::Set(true)),
-        ..Default::default()
+    let on = {
+        let mut update = UserProfileUpdate::default();
+        update.is_active = Some(Patch::Set(true));
+        update
     };
     let err = user
         .update_profile(USER_ID.parse().unwrap(), &on)

@@ -173,10 +173,8 @@ async fn long_but_legal_values_are_stored() {
         .build()
         .unwrap();
     let long = "é\u{0}\"\\".repeat(4_000);
-    let update = insighto::types::UserProfileUpdate {
-        address: Some(insighto::Patch::set(long.clone())),
-        ..Default::default()
-    };
-    let profile = client.update_my_profile(&update).await.unwrap();
+    let update =
+        insighto::types::UserProfileUpdate::builder().address(insighto::Patch::set(long.clone()));
+    let profile = client.update_my_profile(update).await.unwrap();
     assert_eq!(profile.address.as_deref(), Some(long.as_str()));
 }

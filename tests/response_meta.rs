@@ -57,10 +57,10 @@ async fn update_calls_with_response_carry_the_put_response() {
     ])
     .await;
     let client = server.client();
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        ..Default::default()
-    };
+    let update: UserProfileUpdate = UserProfileUpdate::builder()
+        .first_name(Patch::set("Ada"))
+        .try_into()
+        .unwrap();
     let mine = client
         .update_my_profile_with_response(&update)
         .await

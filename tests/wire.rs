@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use insighto::{Patch, RetryPolicy, Timestamp, types::UserProfileUpdate};
+use insighto::{Patch, RetryPolicy, Timestamp, UpdateBody, types::UserProfileUpdate};
 use insighto_tests::{
     TestServer,
     scripted::{Canned, KEY, Recorded, Scripted, documented_envelope},
@@ -43,7 +43,7 @@ async fn requests_of(call: impl AsyncFnOnce(&insighto::Client)) -> Vec<Value> {
 }
 
 /// The requests one `update_profile` call sends.
-async fn update_requests(update: &UserProfileUpdate) -> Vec<Value> {
+async fn update_requests(update: impl UpdateBody) -> Vec<Value> {
     requests_of(async |c| {
         c.update_profile(ID.parse().unwrap(), update).await.unwrap();
     })
@@ -65,14 +65,12 @@ async fn request_get_profile() {
 
 #[tokio::test]
 async fn request_update_setting_fields() {
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        is_paying: Some(Patch::Set(false)),
-        role_id: Some(Patch::Set(ID.parse().unwrap())),
-        birthdate: Some(Patch::Set(ts("1815-12-10T00:00:00+01:00"))),
-        ..Default::default()
-    };
-    let sent = update_requests(&update).await;
+    let update = UserProfileUpdate::builder()
+        .first_name(Patch::set("Ada"))
+        .is_paying(Patch::Set(false))
+        .role_id(Patch::Set(ID.parse().unwrap()))
+        .birthdate(Patch::Set(ts("1815-12-10T00:00:00+01:00")));
+    let sent = update_requests(update).await;
     insta::assert_json_snapshot!(sent);
 }
 
@@ -89,62 +87,56 @@ async fn request_update_omitting_everything() {
 
 #[tokio::test]
 async fn request_update_clearing_fields() {
-    let update = UserProfileUpdate {
-        phone: Some(Patch::Clear),
-        birthdate: Some(Patch::Clear),
-        role_id: Some(Patch::Clear),
-        is_trial: Some(Patch::Clear),
-        ..Default::default()
-    };
-    let sent = update_requests(&update).await;
+    let update = UserProfileUpdate::builder()
+        .phone(Patch::Clear)
+        .birthdate(Patch::Clear)
+        .role_id(Patch::Clear)
+        .is_trial(Patch::Clear);
+    let sent = update_requests(update).await;
     insta::assert_json_snapshot!(sent);
 }
 
 #[tokio::test]
 async fn request_update_every_field() {
-    let when = || Some(Patch::Set(ts("2024-05-01T10:20:30.5Z")));
-    let id = || Some(Patch::Set(ID.parse().unwrap()));
-    let text = |s: &str| Some(Patch::set(s));
-    let yes = || Some(Patch::Set(true));
-    let update = UserProfileUpdate {
-        first_name: text("Ada"),
-        last_name: text("Lovelace"),
-        email: text("ada@example.org"),
-        is_active: yes(),
-        is_superuser: Some(Patch::Set(false)),
-        birthdate: when(),
-        is_enterprise: yes(),
-        role_id: id(),
-        phone: text("+44 20 7946 0000"),
-        state: text("London"),
-        country: text("GB"),
-        address: text("12 St James's Square"),
-        active_billing_plan_id: id(),
-        next_billing_plan_id: id(),
-        stripe_customer_id: text("cus_1"),
-        stripe_subscription_id: text("sub_1"),
-        stripe_subscription_status: text("active"),
-        stripe_has_payment_method: yes(),
-        is_trial: yes(),
-        used_trial: yes(),
-        is_paying: yes(),
-        stripe_last_payment_date: when(),
-        billing_updated_at: when(),
-        last_credits_refresh: when(),
-        next_credits_refresh: when(),
-    };
-    let sent = update_requests(&update).await;
+    let when = || Patch::Set(ts("2024-05-01T10:20:30.5Z"));
+    let id = || Patch::Set(ID.parse().unwrap());
+    let text = |s: &str| Patch::set(s);
+    let yes = || Patch::Set(true);
+    let update = UserProfileUpdate::builder()
+        .first_name(text("Ada"))
+        .last_name(text("Lovelace"))
+        .email(text("ada@example.org"))
+        .is_active(yes())
+        .is_superuser(Patch::Set(false))
+        .birthdate(when())
+        .is_enterprise(yes())
+        .role_id(id())
+        .phone(text("+44 20 7946 0000"))
+        .state(text("London"))
+        .country(text("GB"))
+        .address(text("12 St James's Square"))
+        .active_billing_plan_id(id())
+        .next_billing_plan_id(id())
+        .stripe_customer_id(text("cus_1"))
+        .stripe_subscription_id(text("sub_1"))
+        .stripe_subscription_status(text("active"))
+        .stripe_has_payment_method(yes())
+        .is_trial(yes())
+        .used_trial(yes())
+        .is_paying(yes())
+        .stripe_last_payment_date(when())
+        .billing_updated_at(when())
+        .last_credits_refresh(when())
+        .next_credits_refresh(when());
+    let sent = update_requests(update).await;
     insta::assert_json_snapshot!(sent);
 }
 
 #[tokio::test]
 async fn request_update_my_profile_reads_the_id_first() {
-    let update = UserProfileUpdate {
-        last_name: Some(Patch::set("Lovelace")),
-        ..Default::default()
-    };
+    let update = UserProfileUpdate::builder().last_name(Patch::set("Lovelace"));
     let sent = requests_of(async |c| {
-        c.update_my_profile(&update).await.unwrap();
+        c.update_my_profile(update).await.unwrap();
     })
     .await;
     insta::assert_json_snapshot!(sent);

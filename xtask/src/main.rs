@@ -2,29 +2,36 @@
 //!
 //! - `generate [--check]`: regenerate the checked-in copy of the generated client
 //! - `lint`: the project's own spec rules
-//! - `diff [--base REV] [--format markdown|json] [--fail-on breaking|any|none]`
+//! - `diff [--base REV | --base-file OLD] [--head-file NEW] [--format markdown|json]
+//!   [--fail-on breaking|any|none] [--semver-checks]`
 //! - `check [--base REV]`: generate --check, lint, and semver for breaking changes
+//!   (cargo-semver-checks decides whether the Rust crate breaks)
+//! - `pr-comment`: the create-or-update request for the sticky pull-request comment
+//! - `semver-sample`: corpus cases through cargo-semver-checks, with the agreement table
 //! - `package`: package, verify, and use the packages from an application outside
 //! - `msrv`: every crate's `rust-version` covers its dependencies'
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
+mod comment;
 mod consumer;
 mod msrv;
+mod semver;
 
 pub(crate) use bench::run;
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::{Command, ExitCode},
 };
 
 use clap::{Parser, Subcommand, ValueEnum};
 use insighto_contract::{
-    Spec,
+    Spec, corpus,
     diff::{self, Change, Severity},
     lint,
 };
+use semver::Report;
 
 /// Where the reviewable copy of the generated client lives.
 const GENERATED_COPY: &str = "crates/insighto/generated/insighto.rs";
@@ -49,15 +56,49 @@ enum Task {
     },
     /// Check openapi.yaml against the project's own rules.
     Lint,
-    /// Classify every change of openapi.yaml against a base revision.
+    /// Classify every change of openapi.yaml against a base revision, or of any two files.
     Diff {
         /// Base revision (default: the merge-base of HEAD and main).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "base_file")]
         base: Option<String>,
+        /// The old spec as a file, such as the spec in use, instead of a revision.
+        #[arg(long)]
+        base_file: Option<PathBuf>,
+        /// The new spec as a file, such as a vendor's new version (default: openapi.yaml).
+        #[arg(long)]
+        head_file: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Markdown)]
         format: Format,
         #[arg(long, value_enum, default_value_t = FailOn::None)]
         fail_on: FailOn,
+        /// Also build the client from both specs and compare them with
+        /// cargo-semver-checks (about 90 s), the ground truth for Rust users.
+        #[arg(long)]
+        semver_checks: bool,
+    },
+    /// Decide how to post the sticky pull-request comment: prints `METHOD PATH` (nothing
+    /// when the comment is up to date) and writes the JSON body to `--request`.
+    PrComment {
+        /// The report (Markdown) to post.
+        #[arg(long)]
+        report: PathBuf,
+        /// The pull request's comments as the GitHub REST API lists them: a JSON array, or
+        /// one object a line (`gh api --paginate --jq '.[]'`).
+        #[arg(long)]
+        comments: PathBuf,
+        /// The pull request number.
+        #[arg(long)]
+        pr: u64,
+        /// Where to write the request body.
+        #[arg(long)]
+        request: PathBuf,
+    },
+    /// Run corpus cases through cargo-semver-checks and print how its verdict agrees
+    /// with the classifier's Rust view; fails on any disagreement.
+    SemverSample {
+        /// Case names, comma-separated (default: the CI sample).
+        #[arg(long, value_delimiter = ',')]
+        cases: Vec<String>,
     },
     /// Measure client overhead, decoding, build cost and sandbox throughput vs Prism.
     Bench {
@@ -110,9 +151,29 @@ fn main() -> ExitCode {
         Task::Lint => lint_spec(&root),
         Task::Diff {
             base,
+            base_file,
+            head_file,
             format,
             fail_on,
-        } => diff_spec(&root, base, format, fail_on),
+            semver_checks,
+        } => diff_spec(
+            &root,
+            &Sides {
+                base,
+                base_file,
+                head_file,
+            },
+            format,
+            fail_on,
+            semver_checks,
+        ),
+        Task::PrComment {
+            report,
+            comments,
+            pr,
+            request,
+        } => pr_comment(&report, &comments, pr, &request),
+        Task::SemverSample { cases } => semver_sample(&root, &cases),
         Task::Check { base } => check(&root, base),
         Task::Package => consumer::package_and_consume(&root),
         Task::Msrv => msrv::msrv(&root),
@@ -224,38 +285,224 @@ fn default_base(root: &Path) -> String {
         .unwrap_or_else(|_| "HEAD".to_owned())
 }
 
-/// The changes from `base` to the working tree, or `None` if `base` has no spec.
-fn changes(root: &Path, base: &str) -> Result<Option<Vec<Change>>, String> {
-    let Ok(old) = git(root, &["show", &format!("{base}:openapi.yaml")]) else {
-        return Ok(None);
-    };
-    let old = Spec::parse(&old).map_err(|e| format!("openapi.yaml at {base}: {e}"))?;
-    let new = Spec::parse(&read(&root.join("openapi.yaml"))?)?;
-    Ok(Some(diff::diff(&old, &new)))
+/// What a review compares: a base revision or file against a head file or the tree.
+#[derive(Default)]
+struct Sides {
+    base: Option<String>,
+    base_file: Option<PathBuf>,
+    head_file: Option<PathBuf>,
+}
+
+/// The two spec texts and a label for the base, or `None` if the base has no spec.
+struct Revisions {
+    old: String,
+    new: String,
+    label: String,
+}
+
+impl Sides {
+    fn read(&self, root: &Path) -> Result<Option<Revisions>, String> {
+        let new = read(
+            self.head_file
+                .as_deref()
+                .unwrap_or(&root.join("openapi.yaml")),
+        )?;
+        if let Some(file) = &self.base_file {
+            return Ok(Some(Revisions {
+                old: read(file)?,
+                new,
+                label: file.display().to_string(),
+            }));
+        }
+        let base = self.base.clone().unwrap_or_else(|| default_base(root));
+        let Ok(old) = git(root, &["show", &format!("{base}:openapi.yaml")]) else {
+            return Ok(None);
+        };
+        Ok(Some(Revisions {
+            old,
+            new,
+            label: short(root, &base),
+        }))
+    }
+}
+
+impl Revisions {
+    fn changes(&self) -> Result<Vec<Change>, String> {
+        let old = Spec::parse(&self.old).map_err(|e| format!("base spec ({}): {e}", self.label))?;
+        let new = Spec::parse(&self.new).map_err(|e| format!("head spec: {e}"))?;
+        Ok(diff::diff(&old, &new))
+    }
 }
 
 fn diff_spec(
     root: &Path,
-    base: Option<String>,
+    sides: &Sides,
     format: Format,
     fail_on: FailOn,
+    semver_checks: bool,
 ) -> Result<(), String> {
-    let base = base.unwrap_or_else(|| default_base(root));
-    let changes = changes(root, &base)?.unwrap_or_default();
-    let label = short(root, &base);
+    let revisions = sides.read(root)?;
+    let changes = match &revisions {
+        Some(r) => r.changes()?,
+        None => Vec::new(),
+    };
+    let label = revisions.as_ref().map_or("(no spec)", |r| r.label.as_str());
+    let report = match (&revisions, semver_checks && !changes.is_empty()) {
+        (Some(r), true) => Some(semver::compare(root, &r.old, &r.new)?),
+        _ => None,
+    };
     match format {
-        Format::Markdown => print!("{}", diff::markdown(&changes, &label)),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&diff::json(&changes, &label)).expect("serializable")
-        ),
+        Format::Markdown => print!("{}", markdown(&changes, label, report.as_ref())),
+        Format::Json => {
+            let mut json = diff::json(&changes, label);
+            if let Some(report) = &report {
+                json["cargo_semver_checks"] = serde_json::json!({
+                    "report": report,
+                    "agrees_with_rust_view": agrees(&changes, report),
+                });
+            }
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json).expect("serializable")
+            );
+        }
     }
-    let breaking = changes.iter().any(|c| c.severity() == Severity::Breaking);
+    let breaking = changes.iter().any(|c| c.severity() == Severity::Breaking)
+        || report.as_ref().is_some_and(|r| r.major);
     match fail_on {
         FailOn::Breaking if breaking => Err("breaking changes found".into()),
         FailOn::Any if !changes.is_empty() => Err("changes found".into()),
         _ => Ok(()),
     }
+}
+
+/// Whether cargo-semver-checks and the classifier's Rust view agree on breaking.
+fn agrees(changes: &[Change], report: &Report) -> bool {
+    rust_breaking(changes) == report.major
+}
+
+fn rust_breaking(changes: &[Change]) -> bool {
+    diff::verdict(changes, |c| c.rust) == Severity::Breaking
+}
+
+/// The classifier's report, with cargo-semver-checks' findings when it ran.
+fn markdown(changes: &[Change], label: &str, report: Option<&Report>) -> String {
+    let mut out = diff::markdown(changes, label);
+    if let Some(report) = report {
+        out.push_str(&semver_section(changes, report));
+    }
+    out
+}
+
+fn semver_section(changes: &[Change], report: &Report) -> String {
+    let verdict = |breaking: bool| if breaking { "breaking" } else { "not breaking" };
+    let found = match (&report.build_failure, report.lints.is_empty()) {
+        (Some(_), _) => " (the client does not build from the new spec)".to_owned(),
+        (None, false) => format!(": `{}`", report.lints.join("`, `")),
+        (None, true) => String::new(),
+    };
+    let mut out = format!(
+        "\n### Rust ground truth: {}\n\n| | Rust SDK users |\n|---|---|\n| this classifier | {} |\n| cargo-semver-checks | {}{found} |\n\n",
+        report.tool,
+        verdict(rust_breaking(changes)),
+        if report.major {
+            "major change"
+        } else {
+            "no major change"
+        },
+    );
+    if agrees(changes, report) {
+        out.push_str("The two agree.\n");
+    } else if report.major {
+        out.push_str("**⚠ The two disagree**: cargo-semver-checks finds a major change the classifier does not; it decides the crate's version.\n");
+    } else {
+        out.push_str("**⚠ The two disagree**: the classifier finds a Rust break that cargo-semver-checks has no lint for (a field's type or a value it must now hold); the crate still needs the major bump.\n");
+    }
+    out
+}
+
+fn pr_comment(report: &Path, comments: &Path, pr: u64, request: &Path) -> Result<(), String> {
+    let body = comment::body(&read(report)?);
+    let existing = comment::parse_listing(&read(comments)?)
+        .map_err(|e| format!("{}: not a list of comments: {e}", comments.display()))?;
+    let action = comment::plan(&existing, &body);
+    match comment::request(&action, pr, &body) {
+        Some((method, path, payload)) => {
+            std::fs::write(request, payload)
+                .map_err(|e| format!("cannot write {}: {e}", request.display()))?;
+            println!("{method} {path}");
+        }
+        None => eprintln!("the contract-review comment is up to date"),
+    }
+    Ok(())
+}
+
+/// The corpus cases CI runs through cargo-semver-checks: additive changes on both sides
+/// of the wire (non-breaking for Rust only because the types are non_exhaustive) and a
+/// removal (breaking). About 90 s each on a 2-core machine.
+const SEMVER_SAMPLE: [&str; 3] = [
+    "new optional response property",
+    "new optional request property through allOf",
+    "request property removed",
+];
+
+fn semver_sample(root: &Path, names: &[String]) -> Result<(), String> {
+    let all = corpus::corpus();
+    let names: Vec<&str> = if names.is_empty() {
+        SEMVER_SAMPLE.to_vec()
+    } else {
+        names.iter().map(String::as_str).collect()
+    };
+    let mut table = String::from(
+        "| case | expected (Rust) | classifier (Rust) | cargo-semver-checks | lints | agree |\n|---|---|---|---|---|---|\n",
+    );
+    let mut disagreements = 0;
+    let cases = names
+        .iter()
+        .map(|name| {
+            all.iter()
+                .find(|c| c.name == *name)
+                .ok_or_else(|| format!("no corpus case named {name:?}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for case in cases {
+        let name = case.name;
+        let (old, new) = case.specs();
+        let changes = diff::diff(&old, &new);
+        let text = |s: &Spec| serde_json::to_string(&s.doc).expect("serializable");
+        let started = std::time::Instant::now();
+        let report = semver::compare(root, &text(&old), &text(&new))?;
+        eprintln!("{name}: {:.0} s", started.elapsed().as_secs_f64());
+        let agree = agrees(&changes, &report);
+        disagreements += usize::from(!agree);
+        table.push_str(&format!(
+            "| {name} | {} | {} | {} | {} | {} |\n",
+            case.rust.label(),
+            diff::verdict(&changes, |c| c.rust).label(),
+            if report.major {
+                "major"
+            } else {
+                "minor or none"
+            },
+            if report.lints.is_empty() {
+                report
+                    .build_failure
+                    .as_deref()
+                    .map_or("-", |_| "does not build")
+                    .to_owned()
+            } else {
+                report.lints.join(", ")
+            },
+            if agree { "yes" } else { "**no**" },
+        ));
+    }
+    print!("{table}");
+    if disagreements > 0 {
+        return Err(format!(
+            "{disagreements} case(s) where the classifier's Rust view disagrees with cargo-semver-checks"
+        ));
+    }
+    Ok(())
 }
 
 fn short(root: &Path, rev: &str) -> String {
@@ -273,43 +520,72 @@ fn check(root: &Path, base: Option<String>) -> Result<(), String> {
         problems.push(e);
     }
     let base = base.unwrap_or_else(|| default_base(root));
-    if let Some(changes) = changes(root, &base)? {
-        let breaking: Vec<&Change> = changes
+    let sides = Sides {
+        base: Some(base.clone()),
+        ..Sides::default()
+    };
+    if let Some(revisions) = sides.read(root)? {
+        let changes = revisions.changes()?;
+        let http: Vec<&Change> = changes
             .iter()
-            .filter(|c| c.severity() == Severity::Breaking)
+            .filter(|c| c.http == Severity::Breaking)
             .collect();
+        // The Rust crate breaks when cargo-semver-checks says so; a break the classifier
+        // sees and cargo-semver-checks has no lint for (a field's type) counts too.
+        let classifier = changes
+            .iter()
+            .find(|c| c.rust == Severity::Breaking)
+            .map(|c| format!("{} at {}", c.rule, c.pointer));
+        let rust = if changes.is_empty() {
+            None
+        } else if semver::binary().is_some() {
+            let report = semver::compare(root, &revisions.old, &revisions.new)?;
+            print!("{}", semver_section(&changes, &report));
+            match (report.major, report.lints.is_empty()) {
+                (true, true) => Some("the client no longer builds from the new spec".to_owned()),
+                (true, false) => Some(format!("cargo-semver-checks: {}", report.lints.join(", "))),
+                (false, _) => classifier,
+            }
+        } else {
+            eprintln!(
+                "warning: cargo-semver-checks is not installed (.ci/tools installs it); the classifier's Rust view decides"
+            );
+            classifier
+        };
         println!(
-            "{} change(s) against {}, {} breaking",
+            "{} change(s) against {}: {} breaking for HTTP clients, {} for Rust users",
             changes.len(),
-            short(root, &base),
-            breaking.len()
+            revisions.label,
+            http.len(),
+            if rust.is_some() {
+                "breaking"
+            } else {
+                "not breaking"
+            }
         );
-        if !breaking.is_empty() {
-            let old_cargo = git(root, &["show", &format!("{base}:Cargo.toml")]).unwrap_or_default();
-            let new_cargo = read(&root.join("Cargo.toml"))?;
-            let old_spec =
-                git(root, &["show", &format!("{base}:openapi.yaml")]).unwrap_or_default();
-            let new_spec = read(&root.join("openapi.yaml"))?;
-            for (what, old, new) in [
-                (
-                    "crate version (workspace.package.version)",
-                    crate_version(&old_cargo),
-                    crate_version(&new_cargo),
-                ),
-                (
-                    "info.version of openapi.yaml",
-                    info_version(&old_spec),
-                    info_version(&new_spec),
-                ),
-            ] {
-                if let (Some(old), Some(new)) = (old, new)
-                    && !is_major_bump(&old, &new)
-                {
-                    problems.push(format!(
-                        "{} breaking change(s) need a semver-major bump of the {what}: {old} -> {new} is not one (first: {} at {})",
-                        breaking.len(), breaking[0].rule, breaking[0].pointer
-                    ));
-                }
+        let http_reason = http.first().map(|c| format!("{} at {}", c.rule, c.pointer));
+        let old_cargo = git(root, &["show", &format!("{base}:Cargo.toml")]).unwrap_or_default();
+        let new_cargo = read(&root.join("Cargo.toml"))?;
+        for (what, old, new, reason) in [
+            (
+                "crate version (workspace.package.version)",
+                crate_version(&old_cargo),
+                crate_version(&new_cargo),
+                rust.clone().or(http_reason.clone()),
+            ),
+            (
+                "info.version of openapi.yaml",
+                info_version(&revisions.old),
+                info_version(&revisions.new),
+                http_reason,
+            ),
+        ] {
+            if let (Some(old), Some(new), Some(reason)) = (old, new, reason)
+                && !is_major_bump(&old, &new)
+            {
+                problems.push(format!(
+                    "a breaking change needs a semver-major bump of the {what}: {old} -> {new} is not one ({reason})"
+                ));
             }
         }
     }

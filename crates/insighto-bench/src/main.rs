@@ -174,11 +174,11 @@ fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        phone: Some(Patch::Clear),
-        ..Default::default()
-    };
+    let update: UserProfileUpdate = UserProfileUpdate::builder()
+        .first_name(Patch::set("Ada"))
+        .phone(Patch::Clear)
+        .try_into()
+        .expect("every field of an update is optional");
 
     if let Some(only) = std::env::var_os("INSIGHTO_BENCH_ONLY") {
         // One side alone, for profilers (callgrind, perf): `client` or `baseline`.

@@ -50,15 +50,46 @@ pub fn parse_spec(spec: &str) -> Result<OpenAPI, CodegenError> {
 pub fn generate(spec: &str) -> Result<String, CodegenError> {
     let mut spec = parse_spec(spec)?;
     strip_error_responses(&mut spec);
-    let tokens = Generator::new(&settings())
+    let tokens = Generator::new(&settings(&spec))
         .generate_tokens(&spec)
         .map_err(|e| CodegenError::Generate(e.to_string()))?;
-    let file = syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
+    let mut file = syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
+    mark_types_non_exhaustive(&mut file);
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
+/// Adds `#[non_exhaustive]` to every struct of the generated `types` module (not to its
+/// `builder` module), as aws-sdk-rust does for its generated shapes.
+///
+/// Without it every new property of an object schema is a breaking change for Rust users:
+/// code that builds the struct with a literal stops compiling (cargo-semver-checks'
+/// `constructible_struct_adds_field`). With it, code outside the crate builds values
+/// through the generated builders (`types::UserProfileUpdate::builder()`), or from
+/// `Default` and field assignment, and adding an optional property is a minor change.
+/// Enums are left alone: a new `oneOf` branch or enum value is breaking on the wire too.
+fn mark_types_non_exhaustive(file: &mut syn::File) {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    });
+    for item in types.into_iter().flat_map(|(_, items)| items.iter_mut()) {
+        if let syn::Item::Struct(s) = item
+            && !s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"))
+        {
+            s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+        }
+    }
+}
+
+/// The extension that names the hand-written Rust type a component schema becomes.
+///
+/// typify reads `x-rust-type` itself (a type from another crate), so this project's own
+/// mapping has its own name. `insighto-contract` reads it too: a change inside such a
+/// component does not change the Rust type.
+pub const RUST_TYPE_EXTENSION: &str = "x-insighto-rust-type";
+
 /// progenitor's settings for this API.
-pub fn settings() -> GenerationSettings {
+pub fn settings(spec: &OpenAPI) -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -77,16 +108,22 @@ pub fn settings() -> GenerationSettings {
             "crate::Timestamp",
             std::iter::empty(),
         );
-    // The update body's nullable value types become three-state fields:
-    // `None` omits the field, `Some(Patch::Clear)` sends null, `Some(Patch::Set(v))` a value.
-    for (schema, rust) in [
-        ("NullableString", "crate::Patch<String>"),
-        ("NullableEmail", "crate::Patch<String>"),
-        ("NullableBoolean", "crate::Patch<bool>"),
-        ("NullableUuid", "crate::Patch<::uuid::Uuid>"),
-        ("NullableDateTime", "crate::Patch<crate::Timestamp>"),
-    ] {
-        settings.with_replacement(schema, rust, std::iter::empty());
+    // Component schemas the spec maps to a hand-written type (`x-insighto-rust-type`):
+    // the update body's nullable value types become three-state fields, `None` omits
+    // the field, `Some(Patch::Clear)` sends null, `Some(Patch::Set(v))` a value.
+    let schemas = spec.components.iter().flat_map(|c| &c.schemas);
+    for (name, schema) in schemas {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        if let Some(rust) = schema
+            .schema_data
+            .extensions
+            .get(RUST_TYPE_EXTENSION)
+            .and_then(|v| v.as_str())
+        {
+            settings.with_replacement(name, rust, std::iter::empty());
+        }
     }
     settings
 }
@@ -120,5 +157,48 @@ fn strip_error_responses(spec: &mut OpenAPI) {
                 StatusCode::Range(class) => *class == 2,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every struct of `types` is `#[non_exhaustive]`, none of `types::builder` is.
+    #[test]
+    fn generated_types_are_non_exhaustive() {
+        let code = generate(include_str!("../../../openapi.yaml")).unwrap();
+        let file = syn::parse_file(&code).unwrap();
+        let Some(syn::Item::Mod(types)) = file
+            .items
+            .iter()
+            .find(|i| matches!(i, syn::Item::Mod(m) if m.ident == "types"))
+        else {
+            panic!("no types module")
+        };
+        let marked =
+            |attrs: &[syn::Attribute]| attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+        let (mut structs, mut builders) = (0, 0);
+        for item in &types.content.as_ref().unwrap().1 {
+            match item {
+                syn::Item::Struct(s) => {
+                    assert!(marked(&s.attrs), "{} is exhaustive", s.ident);
+                    structs += 1;
+                }
+                syn::Item::Mod(m) if m.ident == "builder" => {
+                    for b in &m.content.as_ref().unwrap().1 {
+                        if let syn::Item::Struct(s) = b {
+                            assert!(!marked(&s.attrs), "builder {} is marked", s.ident);
+                            builders += 1;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(
+            structs >= 3 && builders == structs,
+            "{structs} structs, {builders} builders"
+        );
     }
 }

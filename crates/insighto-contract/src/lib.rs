@@ -2,6 +2,7 @@
 //! validators, checked against the project's own rules ([`lint`]), and compared with
 //! another revision ([`diff`]). Used by `cargo xtask` and by the contract tests.
 
+pub mod corpus;
 pub mod diff;
 pub mod lint;
 

@@ -151,7 +151,7 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
     findings
 }
 
-fn normalize_template(path: &str) -> String {
+pub(crate) fn normalize_template(path: &str) -> String {
     let mut out = String::new();
     let mut in_param = false;
     for c in path.chars() {

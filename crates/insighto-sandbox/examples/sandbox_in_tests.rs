@@ -34,11 +34,8 @@ async fn sandbox() -> (RunningSandbox, Client) {
 #[tokio::test]
 async fn greets_the_user_by_first_name() {
     let (_sandbox, client) = sandbox().await;
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::set("Ada")),
-        ..Default::default()
-    };
-    client.update_my_profile(&update).await.unwrap();
+    let update = UserProfileUpdate::builder().first_name(Patch::set("Ada"));
+    client.update_my_profile(update).await.unwrap();
 
     assert_eq!(greeting(&client).await.unwrap(), "Hello, Ada!");
 }
@@ -46,11 +43,8 @@ async fn greets_the_user_by_first_name() {
 #[tokio::test]
 async fn greets_a_stranger_when_the_name_is_cleared() {
     let (_sandbox, client) = sandbox().await;
-    let update = UserProfileUpdate {
-        first_name: Some(Patch::Clear),
-        ..Default::default()
-    };
-    client.update_my_profile(&update).await.unwrap();
+    let update = UserProfileUpdate::builder().first_name(Patch::Clear);
+    client.update_my_profile(update).await.unwrap();
 
     assert_eq!(greeting(&client).await.unwrap(), "Hello, stranger!");
 }

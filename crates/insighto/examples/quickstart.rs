@@ -13,13 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         me.email.as_deref().unwrap_or("no email")
     );
 
-    // `cargo run --example quickstart -- Ada` sets your first name to Ada.
+    // `cargo run --example quickstart -- Ada` sets your first name to Ada. Fields the
+    // builder does not name are left as they are.
     if let Some(name) = std::env::args().nth(1) {
-        let update = UserProfileUpdate {
-            first_name: Some(Patch::set(name)),
-            ..Default::default()
-        };
-        let updated = client.update_my_profile(&update).await?;
+        let update = UserProfileUpdate::builder().first_name(Patch::set(name));
+        let updated = client.update_my_profile(update).await?;
         println!(
             "first name: {}",
             updated.first_name.as_deref().unwrap_or("-")

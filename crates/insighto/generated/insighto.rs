@@ -16,6 +16,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct AuthError {
         ///What went wrong, such as "Not authenticated".
         pub detail: ::std::string::String,
@@ -34,6 +35,7 @@ pub mod types {
         Default,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct HttpValidationError {
         ///One entry per problem found.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -52,6 +54,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct NotFoundError {
         ///What was not found.
         pub detail: ::std::string::String,
@@ -69,6 +72,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RateLimitError {
         ///Why the request was refused.
         pub detail: ::std::string::String,
@@ -86,6 +90,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct RequestError {
         ///What was wrong with the request, such as "Inactive user".
         pub detail: ::std::string::String,
@@ -103,6 +108,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ServerError {
         ///What failed, as far as the server says.
         pub detail: ::std::string::String,
@@ -120,6 +126,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct UserProfile {
         ///Identifier of the billing plan currently in force.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -218,6 +225,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct UserProfileResponse {
         pub data: UserProfile,
         ///Human-readable status, such as "Data retrieved successfully".
@@ -240,6 +248,7 @@ pub mod types {
         Default,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct UserProfileUpdate {
         ///Identifier of the billing plan currently in force.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -332,6 +341,7 @@ pub mod types {
         Debug,
         schemars::JsonSchema
     )]
+    #[non_exhaustive]
     pub struct ValidationError {
         ///Where the problem is: the part of the request (`body`, `path`, `query`) followed by field names and array indexes.
         pub loc: ::std::vec::Vec<ValidationLocation>,

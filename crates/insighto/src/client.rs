@@ -11,11 +11,11 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy,
+    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy, UpdateBody,
     config::{ConfigFile, Settings},
     generated, lenient,
     response::{self, Head},
-    types::{UserProfile, UserProfileResponse, UserProfileUpdate},
+    types::{UserProfile, UserProfileResponse},
 };
 
 /// Where the real service lives.
@@ -59,11 +59,11 @@ pub struct ClientState {
 /// println!("{:?} {:?}", me.first_name, me.email);
 ///
 /// let updated = client
-///     .update_my_profile(&UserProfileUpdate {
-///         first_name: Some(Patch::set("Ada")),
-///         phone: Some(Patch::Clear),
-///         ..Default::default()
-///     })
+///     .update_my_profile(
+///         UserProfileUpdate::builder()
+///             .first_name(Patch::set("Ada"))
+///             .phone(Patch::Clear),
+///     )
 ///     .await?;
 /// assert_eq!(updated.first_name.as_deref(), Some("Ada"));
 /// # Ok(()) }
@@ -150,10 +150,13 @@ impl Client {
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
     ///
     /// Only the caller's own profile may be updated unless the caller is a superuser.
+    /// `update` is a [`UserProfileUpdate`](crate::types::UserProfileUpdate), a reference to one, or its builder
+    /// (`UserProfileUpdate::builder().first_name(Patch::set("Ada"))`); a builder whose
+    /// conversion fails gives [`Error::InvalidRequest`] without sending anything.
     pub async fn update_profile(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
         Ok(self.update_profile_response(user_id, update).await?.data)
     }
@@ -162,7 +165,7 @@ impl Client {
     pub async fn update_profile_response(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<UserProfileResponse, Error> {
         Ok(self.put_envelope(user_id, update).await?.0)
     }
@@ -172,7 +175,7 @@ impl Client {
     pub async fn update_profile_with_response(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let (envelope, head) = self.put_envelope(user_id, update).await?;
         Ok(self.with_meta(envelope, head))
@@ -181,28 +184,28 @@ impl Client {
     async fn put_envelope(
         &self,
         user_id: Uuid,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<(UserProfileResponse, Option<Head>), Error> {
-        // A value the service could not store (a date-time outside years 1-9999) is
-        // refused here, before anything is sent.
-        serde_json::to_vec(update).map_err(|e| {
-            Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string()))
-        })?;
+        let key = &self.generated.inner().key;
+        // A builder that cannot produce an update, or a value the service could not store
+        // (a date-time outside years 1-9999), is refused here, before anything is sent.
+        let update = update
+            .into_update()
+            .map_err(|e| Error::InvalidRequest(key.redact(&e)))?;
+        serde_json::to_vec(&update)
+            .map_err(|e| Error::InvalidRequest(key.redact(&e.to_string())))?;
         let call = self
             .generated
             .update_user_profile()
             .user_id(user_id)
-            .body(update.clone())
+            .body(update)
             .send();
         self.finish(call).await
     }
 
     /// Updates the caller's own profile without knowing its id: the id is read with
     /// one `GET` the first time and remembered.
-    pub async fn update_my_profile(
-        &self,
-        update: &UserProfileUpdate,
-    ) -> Result<UserProfile, Error> {
+    pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let id = self.own_id().await?;
         self.update_profile(id, update).await
     }
@@ -211,7 +214,7 @@ impl Client {
     /// the status and headers of the `PUT`.
     pub async fn update_my_profile_with_response(
         &self,
-        update: &UserProfileUpdate,
+        update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let id = self.own_id().await?;
         self.update_profile_with_response(id, update).await

@@ -13,6 +13,7 @@ mod response;
 mod retry;
 mod timestamp;
 mod tls;
+mod update;
 
 /// The code progenitor generates from `openapi.yaml` (in `OUT_DIR`, never edited).
 #[allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, dead_code)]
@@ -34,6 +35,7 @@ pub use redact::redact_secret;
 pub use response::{REQUEST_ID_HEADERS, Response, ResponseMeta};
 pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};
+pub use update::UpdateBody;
 
 /// The version of the API description the client was generated from.
 pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");

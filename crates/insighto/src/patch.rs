@@ -16,11 +16,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// ```
 /// use insighto::{types::UserProfileUpdate, Patch};
 ///
-/// let update = UserProfileUpdate {
-///     first_name: Some(Patch::set("Ada")),
-///     phone: Some(Patch::Clear),
-///     ..Default::default()
-/// };
+/// let update: UserProfileUpdate = UserProfileUpdate::builder()
+///     .first_name(Patch::set("Ada"))
+///     .phone(Patch::Clear)
+///     .try_into()
+///     .unwrap();
 /// assert_eq!(
 ///     serde_json::to_string(&update).unwrap(),
 ///     r#"{"first_name":"Ada","phone":null}"#
