@@ -361,7 +361,7 @@ mod tests {
             .filter_map(|f| f.as_str())
             .collect();
         assert!(
-            tokio.contains(&"macros"),
+            tokio.contains(&"rt"),
             "the workspace's features: {tokio:?}"
         );
         assert_eq!(
