@@ -360,10 +360,7 @@ mod tests {
             .iter()
             .filter_map(|f| f.as_str())
             .collect();
-        assert!(
-            tokio.contains(&"rt"),
-            "the workspace's features: {tokio:?}"
-        );
+        assert!(tokio.contains(&"rt"), "the workspace's features: {tokio:?}");
         assert_eq!(
             tokio.iter().filter(|f| **f == "time").count(),
             1,
