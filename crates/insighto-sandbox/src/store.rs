@@ -161,32 +161,12 @@ impl Store {
             .transpose()
     }
 
-    /// The account a key belongs to and its profile as stored (JSON text), in one query.
-    pub fn account_and_profile(
-        &self,
-        api_key: &str,
-    ) -> Result<Option<(Account, String)>, StoreError> {
+    /// The profile of the account a key belongs to, as stored (JSON text): what `GET`
+    /// answers, in one query that reads nothing else.
+    pub fn profile(&self, api_key: &str) -> Result<Option<String>, StoreError> {
         let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT id, profile, coalesce(json_extract(profile, '$.is_superuser'), 0) FROM users WHERE api_key = ?1",
-        )?;
-        let row: Option<(String, String, bool)> = statement
-            .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .optional()?;
-        let Some((id, profile, is_superuser)) = row else {
-            return Ok(None);
-        };
-        let user_id = id
-            .parse()
-            .map_err(|_| StoreError(format!("bad user id {id}")))?;
-        Ok(Some((
-            Account {
-                api_key: api_key.to_owned(),
-                user_id,
-                is_superuser,
-            },
-            profile,
-        )))
+        let mut statement = conn.prepare_cached("SELECT profile FROM users WHERE api_key = ?1")?;
+        Ok(statement.query_row([api_key], |r| r.get(0)).optional()?)
     }
 
     /// Applies validated `changes` to a profile atomically and returns it as stored
