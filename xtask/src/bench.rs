@@ -1,12 +1,15 @@
 //! `cargo xtask bench`: every performance figure of the project, measured side by side
 //! in one run, written to `target/bench/report.md` and printed.
 //!
-//! 1. Client overhead: the generated client vs raw reqwest + serde_json (in-process,
-//!    `insighto-bench`).
+//! 1. Client overhead: the generated client vs raw reqwest + serde_json, as instructions
+//!    per call counted by callgrind (`callgrind.rs`, the deterministic figure) and as
+//!    wall-clock throughput (in-process, `insighto-bench`).
 //! 2. Decoding: typed vs `serde_json::Value` (in-process).
 //! 3. Build cost: the build script's own run time, proof that a no-op rebuild does not
 //!    rerun it, and clean builds of the client with and without the `codegen` feature.
-//! 4. Sandbox vs Stoplight Prism under load from wrk, both mocking `openapi.yaml`.
+//! 4. The sandbox under load from wrk: file-backed (what `insighto sandbox` runs) as the
+//!    headline, in-memory beside it, against the framework's limit (a bare axum endpoint
+//!    serving the same body) and Stoplight Prism mocking `openapi.yaml`.
 //! 5. What a dependency costs: clean builds of an application outside the workspace
 //!    (the floor without insighto, insighto's defaults, the lean build).
 
@@ -19,13 +22,31 @@ use std::{
 
 use serde_json::Value;
 
-const PRISM: &str = "@stoplight/prism-cli@5.14.2"; // the last release that runs on Node 20
-
 pub struct Options {
     pub rounds: usize,
     pub build_runs: usize,
     pub load_seconds: u32,
+    /// Which sections to run: `None` runs them all.
+    pub only: Option<Only>,
 }
+
+/// One part of the bench, for quick iteration.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Only {
+    /// Section 1 (client overhead: instructions and wall clock).
+    Client,
+    /// Section 4 (the sandbox under load).
+    Sandbox,
+}
+
+/// Calls of each callgrind run of section 1.
+const CALLGRIND_CALLS: crate::callgrind::Calls = crate::callgrind::Calls {
+    few: 100,
+    many: 600,
+};
+
+/// Wall-clock throughput the client must reach, relative to the baseline.
+const MIN_THROUGHPUT_RATIO: f64 = 0.97;
 
 pub(crate) fn run(cmd: &mut Command) -> Result<String, String> {
     let out = cmd
@@ -92,11 +113,24 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
         "insighto-cli",
     ]))?;
 
+    let tools = bench_tools(root)?;
     // 1 and 2: in-process.
-    say("client overhead and decoding (in-process)");
-    let json = run(Command::new(root.join("target/release/insighto-bench"))
-        .args([options.rounds.to_string(), "2000".into()]))?;
-    let m: Value = serde_json::from_str(&json).map_err(|e| format!("bench output: {e}"))?;
+    let m = if options.only == Some(Only::Sandbox) {
+        Value::Null
+    } else {
+        say("client overhead: instructions per call (callgrind)");
+        let (table, counted) = crate::callgrind::instructions(root, &CALLGRIND_CALLS)?;
+        report.push_str(
+            "## 1. Client overhead (generated client vs raw reqwest + serde_json, same request, same server)\n\n",
+        );
+        report.push_str(&table);
+        verdicts.extend(counted.into_iter().map(|(v, _)| v));
+
+        say("client overhead and decoding (in-process, wall clock)");
+        let json = run(Command::new(root.join("target/release/insighto-bench"))
+            .args([options.rounds.to_string(), "2000".into()]))?;
+        serde_json::from_str(&json).map_err(|e| format!("bench output: {e}"))?
+    };
     let series = |name: &str, field: &str| -> Vec<f64> {
         m[name]
             .as_array()
@@ -114,87 +148,86 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
             .collect()
     };
 
-    let mut t = Table::new();
-    let mut ratios = Vec::new();
-    for op in ["get", "put"] {
-        let c = t.row(
-            &format!("client {} req/s", op.to_uppercase()),
-            &series(&format!("client_{op}"), "rps"),
-            "req/s",
-        );
-        let b = t.row(
-            &format!("baseline {} req/s", op.to_uppercase()),
-            &series(&format!("baseline_{op}"), "rps"),
-            "req/s",
-        );
-        t.row(
-            &format!("client {} p50", op.to_uppercase()),
-            &series(&format!("client_{op}"), "p50_us"),
-            "µs",
-        );
-        t.row(
-            &format!("baseline {} p50", op.to_uppercase()),
-            &series(&format!("baseline_{op}"), "p50_us"),
-            "µs",
-        );
-        t.row(
-            &format!("client {} p99", op.to_uppercase()),
-            &series(&format!("client_{op}"), "p99_us"),
-            "µs",
-        );
-        t.row(
-            &format!("baseline {} p99", op.to_uppercase()),
-            &series(&format!("baseline_{op}"), "p99_us"),
-            "µs",
-        );
-        ratios.push((op, c / b));
+    if options.only != Some(Only::Sandbox) {
+        let mut t = Table::new();
+        let mut ratios = Vec::new();
+        for op in ["get", "put"] {
+            let c = t.row(
+                &format!("client {} req/s", op.to_uppercase()),
+                &series(&format!("client_{op}"), "rps"),
+                "req/s",
+            );
+            let b = t.row(
+                &format!("baseline {} req/s", op.to_uppercase()),
+                &series(&format!("baseline_{op}"), "rps"),
+                "req/s",
+            );
+            for (side, pct) in [
+                ("client", "p50"),
+                ("baseline", "p50"),
+                ("client", "p99"),
+                ("baseline", "p99"),
+            ] {
+                t.row(
+                    &format!("{side} {} {pct}", op.to_uppercase()),
+                    &series(&format!("{side}_{op}"), &format!("{pct}_us")),
+                    "µs",
+                );
+            }
+            ratios.push((op, c / b));
+        }
+        report.push_str("\nWall clock (interleaved batches of 50 calls, one connection each):\n\n");
+        report.push_str(&t.0);
+        for (op, r) in &ratios {
+            verdicts.push(format!(
+                "client {} throughput / baseline = **{r:.3}** (target ≥ {MIN_THROUGHPUT_RATIO}) {}",
+                op.to_uppercase(),
+                mark(*r >= MIN_THROUGHPUT_RATIO)
+            ));
+        }
     }
-    report.push_str(
-        "## 1. Client overhead (generated client vs raw reqwest + serde_json, same server)\n\n",
-    );
-    report.push_str(&t.0);
-    for (op, r) in &ratios {
-        let ok = *r >= 0.95;
+    if options.only == Some(Only::Client) {
+        return finish(&out_dir, report, &verdicts);
+    }
+
+    if options.only.is_none() {
+        let mut t = Table::new();
+        let typed = t.row(
+            "typed decode of the envelope",
+            &plain("decode_typed_ns"),
+            "ns/op",
+        );
+        let untyped = t.row(
+            "serde_json::Value parse of the same bytes",
+            &plain("decode_value_ns"),
+            "ns/op",
+        );
+        report.push_str("\n## 2. Decoding\n\n");
+        report.push_str(&t.0);
         verdicts.push(format!(
-            "client {} throughput / baseline = **{r:.3}** (target ≥ 0.95) {}",
-            op.to_uppercase(),
-            mark(ok)
+            "typed decode time / Value parse time = **{:.3}** (target ≤ 1.0) {}",
+            typed / untyped,
+            mark(typed <= untyped)
         ));
+
+        // 3: build cost.
+        say("build cost");
+        report.push_str("\n## 3. Build cost\n\n");
+        report.push_str(&build_cost(
+            root,
+            options,
+            &plain("codegen_release_ms"),
+            &mut verdicts,
+        )?);
     }
 
-    let mut t = Table::new();
-    let typed = t.row(
-        "typed decode of the envelope",
-        &plain("decode_typed_ns"),
-        "ns/op",
-    );
-    let untyped = t.row(
-        "serde_json::Value parse of the same bytes",
-        &plain("decode_value_ns"),
-        "ns/op",
-    );
-    report.push_str("\n## 2. Decoding\n\n");
-    report.push_str(&t.0);
-    verdicts.push(format!(
-        "typed decode time / Value parse time = **{:.3}** (target ≤ 1.0) {}",
-        typed / untyped,
-        mark(typed <= untyped)
-    ));
-
-    // 3: build cost.
-    say("build cost");
-    report.push_str("\n## 3. Build cost\n\n");
-    report.push_str(&build_cost(
-        root,
-        options,
-        &plain("codegen_release_ms"),
-        &mut verdicts,
-    )?);
-
-    // 4: sandbox vs Prism.
-    say("sandbox vs Prism under wrk");
-    report.push_str("\n## 4. Sandbox vs Stoplight Prism (wrk, loopback)\n\n");
-    report.push_str(&load(root, options, &mut verdicts)?);
+    // 4: the sandbox under load.
+    say("sandbox (file-backed and in-memory), framework limit and Prism under wrk");
+    report.push_str("\n## 4. The sandbox under load (wrk, loopback)\n\n");
+    report.push_str(&load(root, &tools, options, &mut verdicts)?);
+    if options.only.is_some() {
+        return finish(&out_dir, report, &verdicts);
+    }
 
     // 5: what depending on insighto costs an application.
     say("consumer build cost");
@@ -204,9 +237,13 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
     let (table, consumer_verdicts) = crate::consumer::build_cost(root)?;
     report.push_str(&table);
     verdicts.extend(consumer_verdicts);
+    finish(&out_dir, report, &verdicts)
+}
 
+/// Appends the verdicts, writes the report and prints it.
+fn finish(out_dir: &Path, mut report: String, verdicts: &[String]) -> Result<(), String> {
     report.push_str("\n## Verdicts\n\n");
-    for v in &verdicts {
+    for v in verdicts {
         report.push_str(&format!("- {v}\n"));
     }
     let path = out_dir.join("report.md");
@@ -214,6 +251,18 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
     println!("{report}");
     say(&format!("written to {}", path.display()));
     Ok(())
+}
+
+/// What the bench needs besides cargo, installed by `.ci/bench-tools` when missing.
+struct Tools {
+    prism: PathBuf,
+}
+
+fn bench_tools(root: &Path) -> Result<Tools, String> {
+    let out = run(Command::new(root.join(".ci/bench-tools")).stderr(Stdio::inherit()))?;
+    Ok(Tools {
+        prism: PathBuf::from(out.trim()),
+    })
 }
 
 /// `cargo xtask bench --consumer-only`: just the consumer build-cost section.
@@ -368,48 +417,12 @@ fn build_cost(
     Ok(text)
 }
 
-struct Killed(Child);
+pub(crate) struct Killed(pub(crate) Child);
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn ensure_wrk() -> Result<(), String> {
-    if Command::new("wrk").arg("--version").output().is_ok() {
-        return Ok(());
-    }
-    say("installing wrk (apt-get)");
-    let _ = Command::new("apt-get").args(["update", "-qq"]).status();
-    let status = Command::new("apt-get")
-        .args(["install", "-y", "-qq", "wrk"])
-        .status()
-        .map_err(|e| e.to_string())?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("cannot install wrk: run `apt-get install wrk` as root".into())
-    }
-}
-
-fn ensure_prism() -> Result<PathBuf, String> {
-    let home = std::env::var("HOME").unwrap_or_else(|_| "/tmp".into());
-    let dir = PathBuf::from(home).join(".cache/insighto-tools/prism");
-    let bin = dir.join("node_modules/.bin/prism");
-    if !bin.exists() {
-        say(&format!("installing {PRISM} (npm)"));
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("package.json"), "{}").map_err(|e| e.to_string())?;
-        run(Command::new("npm").current_dir(&dir).args([
-            "install",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            PRISM,
-        ]))?;
-    }
-    Ok(bin)
 }
 
 fn free_port() -> u16 {
@@ -468,24 +481,26 @@ fn parse_duration_ms(v: &str) -> f64 {
     }
 }
 
-fn load(root: &Path, options: &Options, verdicts: &mut Vec<String>) -> Result<String, String> {
-    ensure_wrk()?;
-    let prism_bin = ensure_prism()?;
+/// A running `insighto sandbox` and what it printed.
+struct Sandbox {
+    _process: Killed,
+    url: String,
+    key: String,
+    id: String,
+}
 
-    let sandbox_port = free_port();
-    let mut sandbox = Command::new(root.join("target/release/insighto"))
-        .args([
-            "sandbox",
-            "--in-memory",
-            "--port",
-            &sandbox_port.to_string(),
-        ])
+fn start_sandbox(root: &Path, store: &[&str]) -> Result<Sandbox, String> {
+    let port = free_port().to_string();
+    let mut process = Command::new(root.join("target/release/insighto"))
+        .arg("sandbox")
+        .args(store)
+        .args(["--port", &port])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
-    let mut lines = BufReader::new(sandbox.stdout.take().unwrap()).lines();
-    let _sandbox = Killed(sandbox);
+    let mut lines = BufReader::new(process.stdout.take().unwrap()).lines();
+    let process = Killed(process);
     let mut field = |prefix: &str| -> Result<String, String> {
         let line = lines
             .next()
@@ -499,9 +514,71 @@ fn load(root: &Path, options: &Options, verdicts: &mut Vec<String>) -> Result<St
     let key = field("Demo API key:")?;
     let id = field("Demo user id:")?;
     std::thread::spawn(move || lines.for_each(drop));
+    Ok(Sandbox {
+        _process: process,
+        url,
+        key,
+        id,
+    })
+}
+
+/// The body of a `GET` (HTTP/1.0, so the server closes and no chunking is involved).
+fn http_get_body(url: &str) -> Result<Vec<u8>, String> {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").ok_or("not an http URL")?;
+    let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(host).map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).map_err(|e| e.to_string())?;
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of head in the answer")?;
+    if !answer.starts_with(b"HTTP/1.1 200") && !answer.starts_with(b"HTTP/1.0 200") {
+        return Err(format!(
+            "GET {path}: {}",
+            String::from_utf8_lossy(&answer[..split])
+        ));
+    }
+    Ok(answer[split + 4..].to_vec())
+}
+
+fn load(
+    root: &Path,
+    tools: &Tools,
+    options: &Options,
+    verdicts: &mut Vec<String>,
+) -> Result<String, String> {
+    // What users run (`insighto sandbox` keeps its data in a file), and memory beside it.
+    let dir = std::env::temp_dir().join(format!("insighto-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let db = dir.join("sandbox.db");
+    let file = start_sandbox(root, &["--db", db.to_str().ok_or("temp dir is not UTF-8")?])?;
+    let memory = start_sandbox(root, &["--in-memory"])?;
+
+    // The framework's limit: a bare axum endpoint serving the bytes the sandbox serves.
+    let body = http_get_body(&format!("{}/api/v1/user?api_key={}", file.url, file.key))?;
+    let body_file = dir.join("body.json");
+    std::fs::write(&body_file, &body).map_err(|e| e.to_string())?;
+    let mut limit = Command::new(root.join("target/release/insighto-bench"))
+        .arg("limit")
+        .arg(&body_file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the limit server: {e}"))?;
+    let limit_stdout = limit.stdout.take().expect("piped");
+    let _limit = Killed(limit);
+    let limit_url = BufReader::new(limit_stdout)
+        .lines()
+        .next()
+        .ok_or("the limit server exited")?
+        .map_err(|e| e.to_string())?;
 
     let prism_port = free_port();
-    let prism = Command::new(&prism_bin)
+    let prism = Command::new(&tools.prism)
         .current_dir(root)
         .args([
             "mock",
@@ -519,76 +596,111 @@ fn load(root: &Path, options: &Options, verdicts: &mut Vec<String>) -> Result<St
     wait_for_port(prism_port, Duration::from_secs(60))?;
     let prism_url = format!("http://127.0.0.1:{prism_port}");
 
-    let script = std::env::temp_dir().join("insighto-bench-put.lua");
+    let script = dir.join("put.lua");
     std::fs::write(
         &script,
         "wrk.method = \"PUT\"\nwrk.body = '{\"first_name\": \"Ada\", \"phone\": null}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n",
     )
     .map_err(|e| e.to_string())?;
 
-    let targets = [("sandbox", url.as_str()), ("prism", prism_url.as_str())];
-    let mut results: std::collections::BTreeMap<(String, &str), Vec<(f64, f64)>> =
-        Default::default();
+    // (name, base URL, key, id); the limit serves GET only, Prism accepts any key and id.
+    let targets = [
+        (
+            "sandbox",
+            file.url.as_str(),
+            file.key.as_str(),
+            Some(file.id.as_str()),
+        ),
+        (
+            "in-memory",
+            memory.url.as_str(),
+            memory.key.as_str(),
+            Some(memory.id.as_str()),
+        ),
+        ("limit", limit_url.as_str(), file.key.as_str(), None),
+        (
+            "Prism",
+            prism_url.as_str(),
+            file.key.as_str(),
+            Some(file.id.as_str()),
+        ),
+    ];
+    let mut results: std::collections::BTreeMap<(&str, &str), Vec<(f64, f64)>> = Default::default();
     // Warm-up, then interleaved rounds.
-    for (_, base) in targets {
+    for (_, base, key, _) in targets {
         wrk(&format!("{base}/api/v1/user?api_key={key}"), None, 1)?;
     }
     for _ in 0..options.rounds.clamp(1, 3) {
-        for (name, base) in targets {
+        for (name, base, key, id) in targets {
             let get = wrk(
                 &format!("{base}/api/v1/user?api_key={key}"),
                 None,
                 options.load_seconds,
             )?;
-            let put = wrk(
-                &format!("{base}/api/v1/user/{id}?api_key={key}"),
-                Some(&script),
-                options.load_seconds,
-            )?;
-            results
-                .entry((name.to_owned(), "GET"))
-                .or_default()
-                .push(get);
-            results
-                .entry((name.to_owned(), "PUT"))
-                .or_default()
-                .push(put);
+            results.entry((name, "GET")).or_default().push(get);
+            if let Some(id) = id {
+                let put = wrk(
+                    &format!("{base}/api/v1/user/{id}?api_key={key}"),
+                    Some(&script),
+                    options.load_seconds,
+                )?;
+                results.entry((name, "PUT")).or_default().push(put);
+            }
         }
     }
+    let _ = std::fs::remove_dir_all(&dir);
+
     let mut t = Table::new();
-    let mut text = String::new();
+    let mut medians = std::collections::BTreeMap::new();
+    let labels = [
+        ("sandbox", "sandbox (file, the default)"),
+        ("in-memory", "sandbox --in-memory"),
+        ("limit", "bare axum endpoint, same body (limit)"),
+        ("Prism", "Prism 5.14.2"),
+    ];
+    for (name, label) in labels {
+        for op in ["GET", "PUT"] {
+            let Some(runs) = results.get(&(name, op)) else {
+                continue;
+            };
+            let rps = t.row(
+                &format!("{label} {op} req/s"),
+                &runs.iter().map(|r| r.0).collect::<Vec<_>>(),
+                "req/s",
+            );
+            let p99 = t.row(
+                &format!("{label} {op} p99"),
+                &runs.iter().map(|r| r.1).collect::<Vec<_>>(),
+                "ms",
+            );
+            medians.insert((name, op), (rps, p99));
+        }
+    }
     for op in ["GET", "PUT"] {
-        let get = |name: &str| results[&(name.to_owned(), op)].clone();
-        let s_rps = t.row(
-            &format!("sandbox {op} req/s"),
-            &get("sandbox").iter().map(|r| r.0).collect::<Vec<_>>(),
-            "req/s",
-        );
-        let p_rps = t.row(
-            &format!("Prism {op} req/s"),
-            &get("prism").iter().map(|r| r.0).collect::<Vec<_>>(),
-            "req/s",
-        );
-        let s_p99 = t.row(
-            &format!("sandbox {op} p99"),
-            &get("sandbox").iter().map(|r| r.1).collect::<Vec<_>>(),
-            "ms",
-        );
-        let p_p99 = t.row(
-            &format!("Prism {op} p99"),
-            &get("prism").iter().map(|r| r.1).collect::<Vec<_>>(),
-            "ms",
-        );
+        let (s_rps, s_p99) = medians[&("sandbox", op)];
+        let (m_rps, _) = medians[&("in-memory", op)];
+        let (p_rps, p_p99) = medians[&("Prism", op)];
         let ratio = s_rps / p_rps;
         verdicts.push(format!(
-            "sandbox {op} throughput / Prism = **{ratio:.1}×** (target ≥ 10×) {}, p99 {s_p99:.2} ms vs {p_p99:.2} ms {}",
+            "sandbox (file) {op} throughput / Prism = **{ratio:.1}×** (target ≥ 10×) {}, p99 {s_p99:.2} ms vs {p_p99:.2} ms {}",
             mark(ratio >= 10.0),
             mark(s_p99 < p_p99)
         ));
+        verdicts.push(format!(
+            "sandbox {op}: file {s_rps:.0} req/s, in-memory {m_rps:.0} req/s (file / in-memory = {:.2}, reported)",
+            s_rps / m_rps
+        ));
     }
-    text.push_str(&t.0);
+    let (s_get, _) = medians[&("sandbox", "GET")];
+    let (l_get, _) = medians[&("limit", "GET")];
+    verdicts.push(format!(
+        "sandbox (file) GET / framework limit = **{:.2}** ({s_get:.0} vs {l_get:.0} req/s; target ≥ 0.5) {}",
+        s_get / l_get,
+        mark(s_get / l_get >= 0.5)
+    ));
+    let mut text = t.0;
     text.push_str(&format!(
-        "\nwrk: 1 thread, 32 connections, {} s per run, GET and PUT (`{{\"first_name\": \"Ada\", \"phone\": null}}`) on the demo profile. The sandbox persists every PUT in SQLite (in-memory here); Prism answers the spec's example.\n",
+        "\nwrk: 1 thread, 32 connections, {} s per run, GET and PUT (`{{\"first_name\": \"Ada\", \"phone\": null}}`) on the demo profile, targets interleaved round by round. The sandbox persists every PUT in SQLite: in a file (`--db`, what `insighto sandbox` does by default) and in memory (`--in-memory`). The limit is a bare axum endpoint (`insighto-bench limit`, tokio's default runtime like the CLI's) answering GET with the sandbox's own body; Prism answers the spec's example.\n",
         options.load_seconds
     ));
     Ok(text)

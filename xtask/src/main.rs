@@ -13,6 +13,7 @@
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
+mod callgrind;
 mod comment;
 mod consumer;
 mod msrv;
@@ -114,6 +115,12 @@ enum Task {
         /// Only the consumer build-cost section (clean builds of three applications).
         #[arg(long)]
         consumer_only: bool,
+        /// Only section 1: client overhead (callgrind instruction counts, wall clock).
+        #[arg(long, conflicts_with_all = ["consumer_only", "sandbox_only"])]
+        client_only: bool,
+        /// Only section 4: the sandbox (file-backed, in-memory) vs its limit and Prism.
+        #[arg(long, conflicts_with_all = ["consumer_only", "client_only"])]
+        sandbox_only: bool,
     },
     /// Package and verify every publishable crate, then build and run an application
     /// outside the workspace from the packages (default and lean features) against a sandbox.
@@ -182,6 +189,7 @@ fn main() -> ExitCode {
             build_runs,
             load_seconds,
             consumer_only: true,
+            ..
         } => {
             let _ = (rounds, build_runs, load_seconds);
             bench::consumer_only(&root)
@@ -191,12 +199,21 @@ fn main() -> ExitCode {
             build_runs,
             load_seconds,
             consumer_only: false,
+            client_only,
+            sandbox_only,
         } => bench::bench(
             &root,
             &bench::Options {
                 rounds,
                 build_runs,
                 load_seconds,
+                only: if client_only {
+                    Some(bench::Only::Client)
+                } else if sandbox_only {
+                    Some(bench::Only::Sandbox)
+                } else {
+                    None
+                },
             },
         ),
     };

@@ -7,7 +7,16 @@
 //!   generated types and into `serde_json::Value`.
 //! - `codegen_release_ms`: `insighto_codegen::generate` compiled with optimisations.
 //!
-//! Usage: `insighto-bench [ROUNDS] [REQUESTS_PER_ROUND]`
+//! Usage:
+//! - `insighto-bench [ROUNDS] [REQUESTS_PER_ROUND]`: the JSON above.
+//! - `insighto-bench serve`: the bench server alone, in the foreground; prints its URL.
+//! - `insighto-bench calls client|baseline get|put N URL`: `N` calls of one side against
+//!   a server started with `serve`, and nothing else, so that callgrind run on it counts
+//!   the client's instructions only (the server is another process).
+//! - `insighto-bench limit BODY_FILE`: the framework's limit for the sandbox, a bare
+//!   axum endpoint answering `GET /api/v1/user` with the bytes of `BODY_FILE`, on the
+//!   same runtime as the `insighto sandbox` command (tokio's multi-threaded default);
+//!   prints its URL.
 
 use std::{
     hint::black_box,
@@ -31,27 +40,46 @@ fn envelope_bytes() -> Vec<u8> {
 /// A minimal server answering both operations with the documented envelope, on its own
 /// single-threaded runtime so that it behaves the same for both clients.
 fn start_server() -> SocketAddr {
-    let body = envelope_bytes();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || serve(envelope_bytes(), false, tx));
+    rx.recv().unwrap()
+}
+
+/// Serves `body` to `GET /api/v1/user` and `PUT /api/v1/user/{id}` on an ephemeral
+/// loopback port (sent to `bound`), on a single-threaded runtime or tokio's default
+/// multi-threaded one.
+fn serve(body: Vec<u8>, multi_thread: bool, bound: std::sync::mpsc::Sender<SocketAddr>) {
+    let rt = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    }
+    .enable_all()
+    .build()
+    .unwrap();
+    let body = axum::body::Bytes::from(body);
+    rt.block_on(async move {
+        let answer = move || {
+            let body = body.clone();
+            async move { ([("content-type", "application/json")], body) }
+        };
+        let app = axum::Router::new()
+            .route("/api/v1/user", axum::routing::get(answer.clone()))
+            .route("/api/v1/user/{id}", axum::routing::put(answer));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bound.send(listener.local_addr().unwrap()).unwrap();
+        axum::serve(listener, app).await.unwrap();
+    });
+}
+
+/// Runs `serve` in the foreground after printing its URL.
+fn serve_foreground(body: Vec<u8>, multi_thread: bool) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let answer = move || {
-                let body = body.clone();
-                async move { ([("content-type", "application/json")], body) }
-            };
-            let app = axum::Router::new()
-                .route("/api/v1/user", axum::routing::get(answer.clone()))
-                .route("/api/v1/user/{id}", axum::routing::put(answer));
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, app).await.unwrap();
-        });
+        let addr = rx.recv().unwrap();
+        println!("http://{addr}");
     });
-    rx.recv().unwrap()
+    serve(body, multi_thread, tx);
 }
 
 #[derive(Clone, Copy)]
@@ -121,6 +149,7 @@ async fn batch_baseline(
         let response = request
             .query(&[("api_key", KEY)])
             .header("accept", "application/json")
+            .header("api-version", api_version())
             .header("user-agent", insighto::DEFAULT_USER_AGENT)
             .timeout(insighto::DEFAULT_TIMEOUT)
             .send()
@@ -133,6 +162,18 @@ async fn batch_baseline(
         latencies.push(t.elapsed());
     }
     started.elapsed()
+}
+
+/// The `api-version` header the generated client sends: the spec's `info.version`.
+fn api_version() -> &'static str {
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSION.get_or_init(|| {
+        let spec: Value = serde_yaml_ng::from_str(SPEC).expect("spec parses");
+        spec["info"]["version"]
+            .as_str()
+            .expect("info.version")
+            .to_owned()
+    })
 }
 
 fn decode_round(bytes: &[u8], iterations: usize) -> (f64, f64) {
@@ -153,18 +194,22 @@ fn decode_round(bytes: &[u8], iterations: usize) -> (f64, f64) {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
-    let per_round: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(2000);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["serve"] => serve_foreground(envelope_bytes(), false),
+        ["limit", body] => serve_foreground(std::fs::read(body).expect("body file"), true),
+        ["calls", side, op, n, base] => calls(side, op, n.parse().expect("N"), base),
+        _ => measure(
+            args.first().and_then(|a| a.parse().ok()).unwrap_or(5),
+            args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2000),
+        ),
+    }
+}
 
-    let addr = start_server();
-    let base = format!("http://{addr}");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+/// Both sides' clients against `base`, as the measurements use them.
+fn clients(base: &str) -> (insighto::Client, reqwest::Client) {
     let client = insighto::Client::builder(KEY)
-        .base_url(&base)
+        .base_url(base)
         // The default policy: what users run.
         .retry(RetryPolicy::default())
         .build()
@@ -174,26 +219,49 @@ fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let update: UserProfileUpdate = UserProfileUpdate::builder()
+    (client, http)
+}
+
+fn update() -> UserProfileUpdate {
+    UserProfileUpdate::builder()
         .first_name(Patch::set("Ada"))
         .phone(Patch::Clear)
         .try_into()
-        .expect("every field of an update is optional");
+        .expect("every field of an update is optional")
+}
 
-    if let Some(only) = std::env::var_os("INSIGHTO_BENCH_ONLY") {
-        // One side alone, for profilers (callgrind, perf): `client` or `baseline`.
-        rt.block_on(async {
-            let mut sink = Vec::new();
-            for op in [Op::Get, Op::Put] {
-                if only == "client" {
-                    batch_client(&client, op, per_round, &update, &mut sink).await;
-                } else {
-                    batch_baseline(&http, &base, op, per_round, &update, &mut sink).await;
-                }
-            }
-        });
-        return;
-    }
+/// `n` calls of one side, for callgrind: nothing else runs in this process.
+fn calls(side: &str, op: &str, n: usize, base: &str) {
+    let op = match op {
+        "get" => Op::Get,
+        "put" => Op::Put,
+        other => panic!("unknown operation {other}"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (client, http) = clients(base);
+    let update = update();
+    let mut sink = Vec::with_capacity(n);
+    rt.block_on(async {
+        match side {
+            "client" => batch_client(&client, op, n, &update, &mut sink).await,
+            "baseline" => batch_baseline(&http, base, op, n, &update, &mut sink).await,
+            other => panic!("unknown side {other}"),
+        }
+    });
+}
+
+fn measure(rounds: usize, per_round: usize) {
+    let addr = start_server();
+    let base = format!("http://{addr}");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (client, http) = clients(&base);
+    let update = update();
     let mut results = serde_json::Map::new();
     rt.block_on(async {
         // Warm both connection pools.

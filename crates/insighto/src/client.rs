@@ -124,7 +124,9 @@ impl Client {
 
     /// Gets the caller's profile (`GET /api/v1/user`).
     pub async fn get_profile(&self) -> Result<UserProfile, Error> {
-        Ok(self.get_profile_response().await?.data)
+        // Straight to the call: each `async fn` between the caller and the generated
+        // future would copy that (kilobytes) future once more.
+        Ok(self.get_envelope().await?.0.data)
     }
 
     /// Gets the caller's profile with the whole envelope (`message`, `meta`).
@@ -158,7 +160,7 @@ impl Client {
         user_id: Uuid,
         update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
-        Ok(self.update_profile_response(user_id, update).await?.data)
+        Ok(self.put_envelope(user_id, update).await?.0.data)
     }
 
     /// Like [`update_profile`](Self::update_profile), returning the whole envelope.
@@ -517,10 +519,13 @@ impl ClientHooks<ClientState> for generated::Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
+        let retries = send_with_retries(self.client(), request, self.inner());
+        if span.is_disabled() {
+            // Nobody listens: skip entering the span on every poll and the records.
+            return retries.await;
+        }
         let started = Instant::now();
-        let outcome = send_with_retries(self.client(), request, self.inner())
-            .instrument(span.clone())
-            .await;
+        let outcome = retries.instrument(span.clone()).await;
         span.record("latency_ms", started.elapsed().as_millis() as u64);
         if let Ok(response) = &outcome {
             span.record("status", response.status().as_u16());
@@ -602,11 +607,17 @@ async fn send_with_retries(
 /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
 async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
     use http_body_util::BodyExt;
+    use reqwest::ResponseBuilderExt;
 
-    // Through `http::Response` the parts (URL included) move over without copies or
-    // re-parsing; a body that arrives in one frame is not copied either.
+    // reqwest's `Response` has no way to swap its body, so it goes through
+    // `http::Response` and back. The URL does not survive that trip on its own (reqwest
+    // would parse a placeholder URL for every response); it rides along as the extension
+    // reqwest reads it from.
+    let url = response.url().clone();
     let (mut parts, mut body) = http::Response::from(response).into_parts();
-    let mut chunks: Vec<bytes::Bytes> = Vec::new();
+    // A body that arrives in one frame (the usual case) is neither copied nor collected.
+    let mut first: Option<bytes::Bytes> = None;
+    let mut more = bytes::BytesMut::new();
     let mut size = 0;
     let mut too_large = false;
     while let Some(frame) = body.frame().await {
@@ -616,7 +627,15 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
                 too_large = true;
                 break;
             }
-            chunks.push(data);
+            match &first {
+                None => first = Some(data),
+                Some(head) => {
+                    if more.is_empty() {
+                        more.extend_from_slice(head);
+                    }
+                    more.extend_from_slice(&data);
+                }
+            }
         }
     }
     // The head goes to the call's slot; the generated code that decodes the body never
@@ -626,12 +645,17 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });
         reqwest::Body::wrap_stream(futures_util::stream::iter([error]))
-    } else if chunks.len() == 1 {
-        reqwest::Body::from(chunks.pop().expect("one chunk"))
+    } else if !more.is_empty() {
+        reqwest::Body::from(more.freeze())
     } else {
-        reqwest::Body::from(chunks.concat())
+        reqwest::Body::from(first.unwrap_or_default())
     };
-    Ok(reqwest::Response::from(http::Response::from_parts(
-        parts, body,
-    )))
+    // The connection's extensions are left behind: nothing after this reads them.
+    let rebuilt = http::Response::builder()
+        .status(parts.status)
+        .version(parts.version)
+        .url(url)
+        .body(body)
+        .expect("status and version come from a response");
+    Ok(reqwest::Response::from(rebuilt))
 }

@@ -157,28 +157,33 @@ impl<T> Deref for Response<T> {
 }
 
 tokio::task_local! {
-    /// Where `exec` leaves the final response's head for the call that awaits it.
-    static LAST_HEAD: RefCell<Option<Head>>;
+    /// Where `exec` leaves the final response's head for the call that awaits it (boxed:
+    /// the slot is swapped in and out of the task on every poll, so it stays one pointer).
+    static LAST_HEAD: RefCell<Option<Box<Head>>>;
 }
 
 /// Runs one generated call with a slot for its final response's head, and returns the
-/// result with the head if a response arrived.
-pub(crate) async fn capturing<R>(call: impl Future<Output = R>) -> (R, Option<Head>) {
-    LAST_HEAD
-        .scope(RefCell::new(None), async {
-            let result = call.await;
-            (result, LAST_HEAD.with(|slot| slot.borrow_mut().take()))
-        })
-        .await
+/// result with the head if a response arrived. (A plain function returning the scoped
+/// future: one `async fn` layer less to move the generated future through.)
+pub(crate) fn capturing<R>(
+    call: impl Future<Output = R>,
+) -> impl Future<Output = (R, Option<Head>)> {
+    LAST_HEAD.scope(RefCell::new(None), async move {
+        let result = call.await;
+        (
+            result,
+            LAST_HEAD.with(|slot| slot.borrow_mut().take().map(|h| *h)),
+        )
+    })
 }
 
 /// Called by `exec` with the final response's parts: moves the headers into the call's
 /// slot (when there is one; otherwise they stay where they are).
 pub(crate) fn stash(parts: &mut http::response::Parts) {
     let _ = LAST_HEAD.try_with(|slot| {
-        *slot.borrow_mut() = Some(Head {
+        *slot.borrow_mut() = Some(Box::new(Head {
             status: parts.status,
             headers: std::mem::take(&mut parts.headers),
-        });
+        }));
     });
 }

@@ -1,0 +1,99 @@
+//! Instructions per call, counted by callgrind: the deterministic figure of the client's
+//! overhead (wall-clock ratios on a shared 2-core machine move by several percent between
+//! runs; instruction counts move by a fraction of a percent).
+//!
+//! The bench server runs natively in its own process (`insighto-bench serve`); only the
+//! calling process (`insighto-bench calls ...`) runs under callgrind. Each side makes `few`
+//! and then `many` calls in two separate runs, and the difference of the two totals over
+//! `many - few` calls is the cost of one call: start-up, connecting and warming up cancel
+//! out. The baseline sends the same request (key in the query, same headers) and decodes
+//! into the same generated types, so only the client's own layer differs.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Command, Stdio},
+};
+
+use crate::bench::{Killed, mark, run};
+
+/// Calls in the short and the long run of each side.
+pub struct Calls {
+    pub few: u64,
+    pub many: u64,
+}
+
+/// Instructions per call of one side and operation.
+fn per_call(bin: &Path, base: &str, side: &str, op: &str, calls: &Calls) -> Result<f64, String> {
+    let total = |n: u64| -> Result<u64, String> {
+        let out = std::env::temp_dir().join(format!(
+            "insighto-callgrind-{side}-{op}-{n}-{}.out",
+            std::process::id()
+        ));
+        run(Command::new("valgrind")
+            .arg("--tool=callgrind")
+            .arg(format!("--callgrind-out-file={}", out.display()))
+            .arg(bin)
+            .args(["calls", side, op, &n.to_string(), base]))?;
+        let text = std::fs::read_to_string(&out).map_err(|e| e.to_string())?;
+        let _ = std::fs::remove_file(&out);
+        text.lines()
+            .find_map(|l| l.strip_prefix("summary:").or(l.strip_prefix("totals:")))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| format!("no instruction total in callgrind's output for {side} {op}"))
+    };
+    let (few, many) = (total(calls.few)?, total(calls.many)?);
+    Ok((many as f64 - few as f64) / (calls.many - calls.few) as f64)
+}
+
+/// Most instructions the client may spend per call over the baseline (the target).
+pub const MAX_RATIO: f64 = 1.03;
+
+/// The table of instruction counts (markdown) and one verdict per operation; `Err` also
+/// when valgrind is missing.
+pub fn instructions(root: &Path, calls: &Calls) -> Result<(String, Vec<(String, bool)>), String> {
+    let bin = root.join("target/release/insighto-bench");
+    let mut server = Command::new(&bin)
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the bench server: {e}"))?;
+    let stdout = server.stdout.take().expect("piped");
+    let server = Killed(server);
+    let base = BufReader::new(stdout)
+        .lines()
+        .next()
+        .ok_or("the bench server exited")?
+        .map_err(|e| e.to_string())?;
+
+    let mut table = String::from(
+        "| operation | client instructions/call | baseline instructions/call | client / baseline |\n|---|---:|---:|---:|\n",
+    );
+    let mut verdicts = Vec::new();
+    for op in ["get", "put"] {
+        let client = per_call(&bin, &base, "client", op, calls)?;
+        let baseline = per_call(&bin, &base, "baseline", op, calls)?;
+        let ratio = client / baseline;
+        table.push_str(&format!(
+            "| {} | {client:.0} | {baseline:.0} | {ratio:.4} |\n",
+            op.to_uppercase()
+        ));
+        verdicts.push((
+            format!(
+                "client {} instructions/call / baseline = **{ratio:.4}** ({client:.0} vs {baseline:.0}; target ≤ {MAX_RATIO}) {}",
+                op.to_uppercase(),
+                mark(ratio <= MAX_RATIO)
+            ),
+            ratio <= MAX_RATIO,
+        ));
+    }
+    drop(server);
+    table.push_str(&format!(
+        "\ncallgrind, client process only (the server is another process); per call = (total of {} calls − total of {} calls) / {}.\n",
+        calls.many,
+        calls.few,
+        calls.many - calls.few
+    ));
+    Ok((table, verdicts))
+}
