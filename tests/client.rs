@@ -331,3 +331,20 @@ async fn a_builder_that_cannot_convert_is_refused_before_sending() {
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
+
+#[tokio::test]
+async fn update_my_profile_refuses_a_bad_update_before_it_reads_the_id() {
+    let server = Scripted::start(vec![Canned::json(200, profile(ID))]).await;
+    let client = server.client();
+    let update = UserProfileUpdate::builder().first_name(NotAName);
+    let err = client.update_my_profile(update).await.unwrap_err();
+    assert!(matches!(&err, Error::InvalidRequest(_)), "{err:?}");
+    let update = UserProfileUpdate::builder().first_name(NotAName);
+    let err = client
+        .update_my_profile_with_response(update)
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::InvalidRequest(_)), "{err:?}");
+    // Not even the GET for the caller's id went out.
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

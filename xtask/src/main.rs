@@ -332,6 +332,16 @@ impl Sides {
             }));
         }
         let base = self.base.clone().unwrap_or_else(|| default_base(root));
+        // A base that names no commit (an empty or mistyped revision) is an error: read
+        // as "no spec there", it would compare nothing and pass.
+        if base.trim().is_empty() {
+            return Err("the base revision is empty".into());
+        }
+        git(
+            root,
+            &["rev-parse", "--verify", &format!("{base}^{{commit}}")],
+        )
+        .map_err(|_| format!("the base revision {base:?} is not a commit"))?;
         let Ok(old) = git(root, &["show", &format!("{base}:openapi.yaml")]) else {
             return Ok(None);
         };

@@ -111,7 +111,8 @@ pub async fn login(explicit: &Explicit, key: &str, force: bool) -> Result<(), Fa
     saved.api_key = Some(ApiKey::new(key)?);
     saved.base_url = (client.base_url() != DEFAULT_BASE_URL).then(|| client.base_url().to_owned());
     saved.save(&path)?;
-    let who = me.email.unwrap_or_else(|| me.id.to_string());
+    // What the server sent is shown escaped: it must not drive the terminal.
+    let who = crate::terminal::escape(&me.email.unwrap_or_else(|| me.id.to_string()));
     out(&format!(
         "Logged in to {} as {who}.\nThe key is saved in {} (readable only by you); `insighto logout` removes it.\n",
         client.base_url(),
@@ -172,6 +173,10 @@ pub fn show(settings: Option<&Settings>) -> Result<(), Failure> {
         None => "not set: run `insighto login`, or set INSIGHTO_API_KEY".to_owned(),
     };
     let (url, url_source) = &settings.base_url;
+    let mut url = insighto::config::display_url(url);
+    if let Some((key, _)) = &settings.api_key {
+        url = insighto::redact_secret(&url, key.expose_secret()).into_owned();
+    }
     out(&format!(
         "config_file  {} {file_state}\napi_key      {key}\nbase_url     {url} (from {url_source})\n",
         path.display()

@@ -57,6 +57,11 @@ pub fn classify(e: &Error) -> (u8, &'static str) {
             SERVER,
             "the service timed out reading the request; try again later",
         ),
+        // Nothing was sent: this machine cannot make https requests.
+        Error::TlsUnavailable { .. } => (
+            USAGE,
+            "install the system's CA certificates (ca-certificates), or build with insighto's webpki-roots feature",
+        ),
         // Redirects, 204, 418, bodies that are not the documented JSON or too large:
         // the other end is not (or not only) the Insighto API, and retrying cannot help.
         _ => (UNEXPECTED, CHECK_URL),
@@ -107,6 +112,12 @@ mod tests {
                 NOT_FOUND,
             ),
             (Error::Timeout, NETWORK),
+            (
+                Error::TlsUnavailable {
+                    reason: "no CA certificates".into(),
+                },
+                USAGE,
+            ),
         ];
         for (error, code) in cases {
             let (found, hint) = classify(&error);

@@ -35,7 +35,7 @@ struct Cli {
     api_key: Option<String>,
 
     /// Base URL of the API.
-    #[arg(long, global = true, env = "INSIGHTO_BASE_URL", default_value = insighto::DEFAULT_BASE_URL)]
+    #[arg(long, global = true, env = "INSIGHTO_BASE_URL", hide_env_values = true, default_value = insighto::DEFAULT_BASE_URL)]
     base_url: String,
 
     /// Run against an embedded sandbox whose state persists in your data directory.

@@ -400,3 +400,30 @@ async fn on_a_terminal_the_key_is_not_echoed() {
             .contains(key)
     );
 }
+
+#[test]
+fn a_key_pasted_into_the_base_url_is_never_shown() {
+    let home = Home::new();
+    let key = "in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    for url in [
+        format!("https://api.example/?api_key={key}"),
+        format!("https://user:{key}@api.example/"),
+        key.to_owned(),
+    ] {
+        for env in [
+            vec![("INSIGHTO_BASE_URL", url.as_str())],
+            vec![("INSIGHTO_BASE_URL", url.as_str()), ("INSIGHTO_API_KEY", key)],
+        ] {
+            let (_, text) = home.run(&["config", "show"], "", &env);
+            assert_no(key, &text);
+            let (_, text) = home.run(&["--help"], "", &env);
+            assert_no(key, &text);
+        }
+    }
+    // In the config file, a base URL that is not a URL is not quoted in the error.
+    std::fs::create_dir_all(home.config_file().parent().unwrap()).unwrap();
+    std::fs::write(home.config_file(), format!("base_url = \"{key}\"\n")).unwrap();
+    let (code, text) = home.run(&["profile", "show"], "", &[]);
+    assert_eq!(code, 2, "{text}");
+    assert_no(key, &text);
+}

@@ -49,8 +49,13 @@ impl Connection {
     }
 
     fn idle_for(&self) -> Option<Duration> {
-        (self.in_flight.load(Ordering::Acquire) == 0)
-            .then(|| Duration::from_millis(self.now_ms() - self.last_ms.load(Ordering::Acquire)))
+        (self.in_flight.load(Ordering::Acquire) == 0).then(|| {
+            Duration::from_millis(
+                // A request may finish between the two reads: never below zero.
+                self.now_ms()
+                    .saturating_sub(self.last_ms.load(Ordering::Acquire)),
+            )
+        })
     }
 
     /// Marks a request as started; the guard marks it finished when dropped.

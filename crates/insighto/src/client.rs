@@ -15,7 +15,7 @@ use crate::{
     config::{ConfigFile, Settings},
     generated, lenient,
     response::{self, Head},
-    types::{UserProfile, UserProfileResponse},
+    types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
 
 /// Where the real service lives.
@@ -160,6 +160,7 @@ impl Client {
         user_id: Uuid,
         update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
+        let update = self.checked(update)?;
         Ok(self.put_envelope(user_id, update).await?.0.data)
     }
 
@@ -169,6 +170,7 @@ impl Client {
         user_id: Uuid,
         update: impl UpdateBody,
     ) -> Result<UserProfileResponse, Error> {
+        let update = self.checked(update)?;
         Ok(self.put_envelope(user_id, update).await?.0)
     }
 
@@ -179,23 +181,29 @@ impl Client {
         user_id: Uuid,
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
+        let update = self.checked(update)?;
         let (envelope, head) = self.put_envelope(user_id, update).await?;
         Ok(self.with_meta(envelope, head))
     }
 
-    async fn put_envelope(
-        &self,
-        user_id: Uuid,
-        update: impl UpdateBody,
-    ) -> Result<(UserProfileResponse, Option<Head>), Error> {
+    /// The update to send. A builder that cannot produce one, or a value the service
+    /// could not store (a date-time outside years 1-9999), is refused here, before
+    /// anything is sent (also the `GET` that `update_my_profile` may need first).
+    fn checked(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
         let key = &self.generated.inner().key;
-        // A builder that cannot produce an update, or a value the service could not store
-        // (a date-time outside years 1-9999), is refused here, before anything is sent.
         let update = update
             .into_update()
             .map_err(|e| Error::InvalidRequest(key.redact(&e)))?;
         serde_json::to_vec(&update)
             .map_err(|e| Error::InvalidRequest(key.redact(&e.to_string())))?;
+        Ok(update)
+    }
+
+    async fn put_envelope(
+        &self,
+        user_id: Uuid,
+        update: UserProfileUpdate,
+    ) -> Result<(UserProfileResponse, Option<Head>), Error> {
         let call = self
             .generated
             .update_user_profile()
@@ -208,8 +216,9 @@ impl Client {
     /// Updates the caller's own profile without knowing its id: the id is read with
     /// one `GET` the first time and remembered.
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
+        let update = self.checked(update)?;
         let id = self.own_id().await?;
-        self.update_profile(id, update).await
+        Ok(self.put_envelope(id, update).await?.0.data)
     }
 
     /// Like [`update_my_profile`](Self::update_my_profile), returning the envelope with
@@ -218,8 +227,10 @@ impl Client {
         &self,
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
+        let update = self.checked(update)?;
         let id = self.own_id().await?;
-        self.update_profile_with_response(id, update).await
+        let (envelope, head) = self.put_envelope(id, update).await?;
+        Ok(self.with_meta(envelope, head))
     }
 
     /// The caller's own id. A profile that holds a value this client cannot decode (a
@@ -469,17 +480,21 @@ pub(crate) fn normalize_base_url(url: &str) -> Result<String, ConfigError> {
 }
 
 /// A URL as it may be shown: without credentials or query, which could hold secrets
-/// (a key pasted into the base URL by mistake, say).
-fn shown_url(url: &str) -> String {
+/// (a key pasted into the base URL by mistake, say); text that is no URL at all (a key
+/// pasted in the wrong place?) is not shown.
+pub(crate) fn shown_url(url: &str) -> String {
     let without_query = url.split(['?', '#']).next().unwrap_or_default();
     match without_query.split_once("://") {
         Some((scheme, rest)) => match rest.rsplit_once('@') {
             Some((_, host)) => format!("{scheme}://[REDACTED]@{host}"),
             None => without_query.to_owned(),
         },
-        None => without_query.to_owned(),
+        None => NOT_A_URL.to_owned(),
     }
 }
+
+/// What is shown in place of a base URL that is not a URL.
+const NOT_A_URL: &str = "(not shown: not a URL)";
 
 impl ClientHooks<ClientState> for generated::Client {
     /// Adds the key (once), the user agent and the timeout to every request.

@@ -284,6 +284,18 @@ impl Settings {
     }
 }
 
+/// A base URL as it may be shown (`insighto config show`): without credentials, query or
+/// fragment, which could hold secrets, and not at all if it is not a URL.
+///
+/// ```
+/// use insighto::config::display_url;
+/// assert_eq!(display_url("https://u:pw@api.example?api_key=x"), "https://[REDACTED]@api.example");
+/// assert_eq!(display_url("in-not-a-url"), "(not shown: not a URL)");
+/// ```
+pub fn display_url(url: &str) -> String {
+    crate::client::shown_url(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,10 @@ pub const REDACTED: &str = "[REDACTED]";
 /// Replaces every occurrence of `secret` in `text`, in any encoding named in the module
 /// documentation, with `[REDACTED]`. An empty secret changes nothing.
 ///
+/// The value of every `api_key` parameter (`api_key=…`, `api_key%3D…`, `"api_key":"…"`)
+/// is blanked too, whatever it holds: a proxy or server that echoes a URL cut short
+/// shows a truncated key, which matches no whole-key form.
+///
 /// ```
 /// let key = "in-a+b/c";
 /// let text = "raw in-a+b/c, encoded in-a%2Bb%2fc, JSON in-a\\u002bb\\/c, twice in-a%252Bb%252Fc";
@@ -41,6 +45,56 @@ pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
             }
             None => i += 1,
         }
+    }
+    if copied == 0 {
+        return blank_key_parameters(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(blank_key_parameters(&out).into_owned())
+}
+
+/// How a key parameter's value is introduced in a URL, an encoded URL or JSON.
+const KEY_PARAMETERS: &[&str] = &[
+    "api_key=",
+    "api_key%3D",
+    "api_key%3d",
+    "\"api_key\":\"",
+    "\"api_key\": \"",
+];
+
+/// Replaces the value after each [`KEY_PARAMETERS`] marker (up to `&`, a quote, `<`, `>`,
+/// `#` or whitespace) with [`REDACTED`].
+fn blank_key_parameters(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < text.len() {
+        let marker = KEY_PARAMETERS
+            .iter()
+            .find(|m| text.as_bytes()[i..].starts_with(m.as_bytes()));
+        let Some(marker) = marker else {
+            i += 1;
+            continue;
+        };
+        let start = i + marker.len();
+        let end = text[start..]
+            .find(|c: char| {
+                c == '&'
+                    || c == '"'
+                    || c == '\''
+                    || c == '<'
+                    || c == '>'
+                    || c == '#'
+                    || c.is_whitespace()
+            })
+            .map_or(text.len(), |n| start + n);
+        let value = &text[start..end];
+        if !value.is_empty() && value != REDACTED {
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = end;
+        }
+        i = end.max(i + 1);
     }
     if copied == 0 {
         return Cow::Borrowed(text);
@@ -126,6 +180,34 @@ fn json_unit(s: &[u8]) -> Option<(u16, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_truncated_echo_of_the_key_is_hidden_by_its_parameter() {
+        let key = "in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+        let cut = &key[..40];
+        for (text, shown) in [
+            (
+                format!("GET /api/v1/user?api_key={cut}... 403"),
+                "GET /api/v1/user?api_key=[REDACTED] 403",
+            ),
+            (
+                format!("url=%2Fapi%2Fv1%2Fuser%3Fapi_key%3D{cut}&x=1"),
+                "url=%2Fapi%2Fv1%2Fuser%3Fapi_key%3D[REDACTED]&x=1",
+            ),
+            (
+                format!(r#"{{"api_key": "{cut}", "ok": true}}"#),
+                r#"{"api_key": "[REDACTED]", "ok": true}"#,
+            ),
+            (format!("?api_key={key}&a=b"), "?api_key=[REDACTED]&a=b"),
+        ] {
+            assert_eq!(redact_secret(&text, key), shown);
+        }
+        // Text without the key or its parameter is left as it is, borrowed.
+        assert!(matches!(
+            redact_secret("api_key= and é", key),
+            Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn every_encoding_of_the_key_is_hidden() {
