@@ -89,8 +89,10 @@ async fn connection_refused_is_transport_after_retries() {
         .local_addr()
         .unwrap();
     capture_logs();
+    // Another test may bind the freed port on 127.0.0.1 meanwhile; nothing in this
+    // suite listens on 127.0.0.2, so the connection is surely refused there.
     let client = insighto::Client::builder(KEY)
-        .base_url(format!("http://{port}"))
+        .base_url(format!("http://127.0.0.2:{}", port.port()))
         .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(20)))
         .build()
         .unwrap();
