@@ -412,7 +412,10 @@ fn a_key_pasted_into_the_base_url_is_never_shown() {
     ] {
         for env in [
             vec![("INSIGHTO_BASE_URL", url.as_str())],
-            vec![("INSIGHTO_BASE_URL", url.as_str()), ("INSIGHTO_API_KEY", key)],
+            vec![
+                ("INSIGHTO_BASE_URL", url.as_str()),
+                ("INSIGHTO_API_KEY", key),
+            ],
         ] {
             let (_, text) = home.run(&["config", "show"], "", &env);
             assert_no(key, &text);

@@ -11,9 +11,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy, UpdateBody,
-    config::{ConfigFile, Settings},
-    generated, lenient,
+    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy, UpdateBody, generated,
+    lenient,
     response::{self, Head},
     types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
@@ -97,7 +96,10 @@ impl Client {
     /// A client configured from the config file that `insighto login` writes (see
     /// [`config`](crate::config)): its key and, if set, its base URL. The environment is
     /// not read; [`from_env_or_config`](Self::from_env_or_config) reads both.
+    #[cfg(feature = "config-file")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
     pub fn from_config_file() -> Result<Self, ConfigError> {
+        use crate::config::ConfigFile;
         let path = ConfigFile::default_path()?;
         let file = ConfigFile::load(&path)?.unwrap_or_default();
         let key = file.api_key.ok_or(ConfigError::NoKeyInConfigFile(path))?;
@@ -108,8 +110,12 @@ impl Client {
     /// A client configured like the `insighto` CLI: `INSIGHTO_API_KEY` and
     /// `INSIGHTO_BASE_URL` where set, else the config file, else the default base URL
     /// (see [`Settings`](crate::config::Settings)).
+    #[cfg(feature = "config-file")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
     pub fn from_env_or_config() -> Result<Self, ConfigError> {
-        Settings::load(None, None)?.client_builder()?.build()
+        crate::config::Settings::load(None, None)?
+            .client_builder()?
+            .build()
     }
 
     /// Starts configuring a client.
