@@ -34,9 +34,8 @@ pub const ENV_API_KEY: &str = "INSIGHTO_API_KEY";
 pub const ENV_BASE_URL: &str = "INSIGHTO_BASE_URL";
 
 /// State the generated client carries for the hooks: the key and per-request settings.
-#[doc(hidden)]
 #[derive(Debug, Clone)]
-pub struct ClientState {
+pub(crate) struct ClientState {
     key: ApiKey,
     retry: RetryPolicy,
     timeout: Option<Duration>,
@@ -555,44 +554,69 @@ impl ClientHooks<ClientState> for generated::Client {
     }
 }
 
+/// What one attempt decided.
+enum Outcome {
+    /// The final answer, a response (its body read) or an error: return it.
+    Stop(reqwest::Result<reqwest::Response>),
+    /// A transient failure: wait this long, then try again; `why` is for the log (the
+    /// key already redacted).
+    Continue { wait: Duration, why: String },
+}
+
+/// One attempt: send, and on a final response read its body too, so that a connection
+/// lost mid-body is retried like any other transient failure.
+async fn attempt(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    state: &ClientState,
+    retry: u32,
+) -> Outcome {
+    let policy = &state.retry;
+    let retry_after = |wait: Duration, error: &reqwest::Error| Outcome::Continue {
+        wait,
+        why: state.key.redact(&error.to_string()),
+    };
+    match http.execute(request).await {
+        Ok(response) => {
+            let status = response.status();
+            if let Some(wait) = policy.after_status(retry, status, response.headers()) {
+                return Outcome::Continue {
+                    wait,
+                    why: format!("status {status}"),
+                };
+            }
+            match buffer(response, state.max_response_bytes).await {
+                Ok(response) => Outcome::Stop(Ok(response)),
+                // Losing the body is a transport failure, whatever reqwest calls it.
+                Err(error) => match policy.after_body_error(retry) {
+                    Some(wait) => retry_after(wait, &error),
+                    None => Outcome::Stop(Err(error)),
+                },
+            }
+        }
+        Err(error) => match policy.after_error(retry, &error) {
+            Some(wait) => retry_after(wait, &error),
+            None => Outcome::Stop(Err(error)),
+        },
+    }
+}
+
 async fn send_with_retries(
     http: &reqwest::Client,
     request: reqwest::Request,
     state: &ClientState,
 ) -> reqwest::Result<reqwest::Response> {
-    let policy = &state.retry;
     let mut retry = 0;
     loop {
         // A JSON body is buffered, so the request can always be cloned.
-        let Some(attempt) = request.try_clone() else {
+        let Some(copy) = request.try_clone() else {
             return http.execute(request).await;
         };
         let started = Instant::now();
-        let outcome = match http.execute(attempt).await {
-            Ok(response) => {
-                let status = response.status();
-                match policy.after_status(retry, status, response.headers()) {
-                    Some(wait) => Err((wait, format!("status {status}"))),
-                    // The final answer: read its body here, so that a connection lost
-                    // mid-body is retried like any other transient failure.
-                    None => match buffer(response, state.max_response_bytes).await {
-                        Ok(response) => Ok(Ok(response)),
-                        // Losing the body is a transport failure, whatever reqwest calls it.
-                        Err(error) => match policy.after_body_error(retry) {
-                            Some(wait) => Err((wait, state.key.redact(&error.to_string()))),
-                            None => Ok(Err(error)),
-                        },
-                    },
-                }
-            }
-            Err(error) => match policy.after_error(retry, &error) {
-                Some(wait) => Err((wait, state.key.redact(&error.to_string()))),
-                None => Ok(Err(error)),
-            },
-        };
+        let outcome = attempt(http, copy, state, retry).await;
         let latency_ms = started.elapsed().as_millis() as u64;
         match outcome {
-            Ok(done) => {
+            Outcome::Stop(done) => {
                 tracing::Span::current().record("attempts", retry + 1);
                 match &done {
                     Ok(r) => tracing::debug!(
@@ -608,7 +632,7 @@ async fn send_with_retries(
                 }
                 return done;
             }
-            Err((wait, why)) => {
+            Outcome::Continue { wait, why } => {
                 tracing::debug!(
                     attempt = retry + 1,
                     latency_ms,

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use crate::{ApiKey, ResponseMeta, response::Head, types::ValidationError};
 
+/// How much of an error response's body is looked at (a `detail` is short).
+const ERROR_BODY_BYTES: usize = 64 * 1024;
+
 /// How many characters of an unexpected body an error keeps.
 const EXCERPT_CHARS: usize = 200;
 
@@ -313,11 +316,15 @@ impl Error {
 
     async fn from_response(response: reqwest::Response, meta: ResponseMeta, key: &ApiKey) -> Self {
         let retry_after = crate::retry::retry_after(meta.headers(), std::time::SystemTime::now());
-        let body = match read_limited(response, 64 * 1024).await {
+        // The retry loop has already read the body, once, with the client's size limit
+        // (`buffer` in client.rs, the one body reader); past the limit this is the
+        // too-large error. An error needs only the start of the body.
+        let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => return Self::from_reqwest(e, Some(meta)),
         };
-        Self::from_status(&body, retry_after, meta, key)
+        let start = &body[..body.len().min(ERROR_BODY_BYTES)];
+        Self::from_status(start, retry_after, meta, key)
     }
 
     /// Classifies an error response by status.
@@ -385,22 +392,6 @@ impl Error {
     }
 }
 
-/// Reads at most `limit` bytes of the body; the rest is not needed for an error.
-async fn read_limited(
-    mut response: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = limit - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= limit {
-            break;
-        }
-    }
-    Ok(body)
-}
-
 /// FastAPI's `{"detail": "..."}` if the body is that, else an excerpt of the body.
 fn detail_text(body: &[u8], key: &ApiKey) -> String {
     #[derive(serde::Deserialize)]
@@ -437,7 +428,15 @@ pub(crate) fn excerpt(body: &[u8], key: &ApiKey) -> String {
     if collapsed.is_empty() {
         return "(empty body)".to_owned();
     }
-    truncate(&key.redact(&collapsed))
+    // Only the start is shown, and redacting all of a 16 MiB body would take seconds: the
+    // redaction sees as much as can hold any encoded key (12 characters for each of its
+    // own at most, `\uXXXX\uXXXX`) that begins within what `truncate` keeps.
+    let reach = EXCERPT_CHARS + 12 * key.expose().chars().count() + 1;
+    let start = match collapsed.char_indices().nth(reach) {
+        Some((cut, _)) => &collapsed[..cut],
+        None => &collapsed,
+    };
+    truncate(&key.redact(start))
 }
 
 fn truncate(text: &str) -> String {
@@ -489,3 +488,25 @@ impl std::fmt::Display for BodyTooLarge {
 }
 
 impl std::error::Error for BodyTooLarge {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+
+    #[test]
+    fn an_excerpt_of_a_huge_body_hides_the_key_wherever_it_starts_within_view() {
+        let key = ApiKey::new(KEY).unwrap();
+        let encoded = KEY.replace('-', "%2D");
+        for lead in [0, 150, 199, 250] {
+            let mut body = "x ".repeat(lead / 2).into_bytes();
+            body.extend_from_slice(encoded.as_bytes());
+            body.extend(std::iter::repeat_n(b'y', 4 * 1024 * 1024));
+            let shown = excerpt(&body, &key);
+            assert!(!shown.contains(&KEY[3..20]), "lead {lead}: {shown}");
+            assert!(shown.chars().count() <= EXCERPT_CHARS + 1, "{shown}");
+        }
+        assert_eq!(excerpt(b" \n\t ", &key), "(empty body)");
+    }
+}

@@ -18,13 +18,21 @@ mod tls;
 mod update;
 
 /// The code progenitor generates from `openapi.yaml` (in `OUT_DIR`, never edited).
-#[allow(clippy::all, clippy::pedantic, missing_docs, unused_imports, dead_code)]
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unused_imports,
+    dead_code,
+    // Its `Client` takes the crate-private `ClientState`; the module itself is private.
+    private_interfaces
+)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/insighto_generated.rs"));
 }
 
-#[doc(hidden)]
-pub use client::ClientState;
+// The generated code names `crate::ClientState` (progenitor's inner type); users never do.
+pub(crate) use client::ClientState;
 pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_API_KEY, ENV_BASE_URL,
@@ -39,5 +47,9 @@ pub use retry::RetryPolicy;
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use update::UpdateBody;
 
-/// The version of the API description the client was generated from.
-pub const API_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The version of the API description the client was generated from: `info.version` of
+/// `openapi.yaml`, as the generated code knows it (the crate's own version is
+/// `CARGO_PKG_VERSION`; the two part at the first patch release).
+pub fn api_version() -> &'static str {
+    <generated::Client as progenitor_client::ClientInfo<client::ClientState>>::api_version()
+}
