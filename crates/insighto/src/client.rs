@@ -199,7 +199,8 @@ impl Client {
         let update = update
             .into_update()
             .map_err(|e| Error::InvalidRequest(key.redact(&e)))?;
-        serde_json::to_vec(&update)
+        // Serializing into nothing finds such a value without keeping the bytes.
+        serde_json::to_writer(std::io::sink(), &update)
             .map_err(|e| Error::InvalidRequest(key.redact(&e.to_string())))?;
         Ok(update)
     }
