@@ -285,7 +285,7 @@ impl Sandbox {
             "-p",
             "insighto-cli",
         ]))?;
-        let mut child = Command::new(root.join("target/debug/insighto"))
+        let mut child = Command::new(target_directory(root)?.join("debug/insighto"))
             .args(["sandbox", "--port", "0", "--in-memory"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -321,6 +321,21 @@ impl Drop for Sandbox {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Where cargo builds this workspace (`target/` unless `CARGO_TARGET_DIR` moves it).
+fn target_directory(root: &Path) -> Result<PathBuf, String> {
+    let out = run(Command::new("cargo").current_dir(root).args([
+        "metadata",
+        "--no-deps",
+        "--format-version",
+        "1",
+    ]))?;
+    let meta: Value = serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
+    meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| "cargo metadata gives no target_directory".to_owned())
 }
 
 /// `cargo xtask package`: package and verify, then build and run the consumer
