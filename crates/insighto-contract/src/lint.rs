@@ -1,5 +1,6 @@
 //! The project's own spec rules, beyond what generic linters check. Each finding names
-//! the JSON pointer of what it is about.
+//! the JSON pointer of what it is about. Each rule is one function, named in its doc
+//! comment by the id its findings carry; [`lint`] runs them in a fixed order.
 
 use std::collections::BTreeMap;
 
@@ -21,39 +22,56 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// The document's rules, in the order their findings are reported.
+const RULES: [fn(&Spec, &mut Vec<Finding>); 6] = [
+    openapi_version,
+    unique_paths,
+    operation_rules,
+    schema_descriptions,
+    open_responses,
+    valid_examples,
+];
+
 /// Runs every rule.
 pub fn lint(spec: &Spec) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let mut add = |pointer: String, rule: &'static str, message: String| {
-        findings.push(Finding {
-            pointer,
-            rule,
-            message,
-        });
-    };
-    let doc = &spec.doc;
+    for rule in RULES {
+        rule(spec, &mut findings);
+    }
+    findings
+}
 
-    let version = doc["openapi"].as_str().unwrap_or_default();
+/// Records one finding.
+fn add(findings: &mut Vec<Finding>, pointer: String, rule: &'static str, message: String) {
+    findings.push(Finding {
+        pointer,
+        rule,
+        message,
+    });
+}
+
+/// `openapi-3.0`: progenitor reads only OpenAPI 3.0.
+fn openapi_version(spec: &Spec, findings: &mut Vec<Finding>) {
+    let version = spec.doc["openapi"].as_str().unwrap_or_default();
     if !version.starts_with("3.0.") {
         add(
+            findings,
             "/openapi".into(),
             "openapi-3.0",
             format!("must be OpenAPI 3.0.x (progenitor reads only 3.0), found {version:?}"),
         );
     }
+}
 
-    // Operations: required documentation, security, unique ids and paths.
-    let global_security = doc
-        .get("security")
-        .and_then(Value::as_array)
-        .is_some_and(|s| !s.is_empty());
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+/// `unique-path`: no two paths that differ only in their parameters' names.
+fn unique_paths(spec: &Spec, findings: &mut Vec<Finding>) {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(paths) = doc["paths"].as_object() {
+    if let Some(paths) = spec.doc["paths"].as_object() {
         for path in paths.keys() {
             let normalized = normalize_template(path);
             if let Some(first) = templates.insert(normalized, path.clone()) {
                 add(
+                    findings,
                     format!("/paths/{}", escape(path)),
                     "unique-path",
                     format!("same path as {first:?} once parameters are renamed"),
@@ -61,62 +79,111 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
             }
         }
     }
+}
+
+/// The rules of each operation, run one operation after another.
+fn operation_rules(spec: &Spec, findings: &mut Vec<Finding>) {
+    let global_security = spec
+        .doc
+        .get("security")
+        .and_then(Value::as_array)
+        .is_some_and(|s| !s.is_empty());
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
     for (_, _, op, pointer) in spec.operations() {
-        for field in ["operationId", "summary", "description"] {
-            if op
-                .get(field)
-                .and_then(Value::as_str)
-                .is_none_or(|s| s.trim().is_empty())
-            {
-                add(
-                    format!("{pointer}/{field}"),
-                    "operation-docs",
-                    format!("every operation needs a {field}"),
-                );
-            }
-        }
+        operation_docs(op, &pointer, findings);
+        operation_tag(op, &pointer, findings);
+        operation_security(op, &pointer, global_security, findings);
+        unique_operation_id(op, &pointer, &mut ids, findings);
+    }
+}
+
+/// `operation-docs`: every operation has an operationId, a summary and a description.
+fn operation_docs(op: &Value, pointer: &str, findings: &mut Vec<Finding>) {
+    for field in ["operationId", "summary", "description"] {
         if op
-            .get("tags")
-            .and_then(Value::as_array)
-            .is_none_or(Vec::is_empty)
+            .get(field)
+            .and_then(Value::as_str)
+            .is_none_or(|s| s.trim().is_empty())
         {
             add(
-                format!("{pointer}/tags"),
-                "operation-tag",
-                "every operation needs a tag".into(),
-            );
-        }
-        let own = op.get("security").and_then(Value::as_array);
-        if own.is_none_or(Vec::is_empty) && !(own.is_none() && global_security) {
-            add(
-                format!("{pointer}/security"),
-                "operation-security",
-                "every operation needs a security requirement".into(),
-            );
-        }
-        if let Some(id) = op.get("operationId").and_then(Value::as_str)
-            && let Some(first) = ids.insert(id.to_owned(), pointer.clone())
-        {
-            add(
-                format!("{pointer}/operationId"),
-                "unique-operation-id",
-                format!("{id:?} is also used at {first}"),
+                findings,
+                format!("{pointer}/{field}"),
+                "operation-docs",
+                format!("every operation needs a {field}"),
             );
         }
     }
+}
 
-    // Schemas: descriptions everywhere.
-    if let Some(schemas) = doc["components"]["schemas"].as_object() {
+/// `operation-tag`: every operation has a tag.
+fn operation_tag(op: &Value, pointer: &str, findings: &mut Vec<Finding>) {
+    if op
+        .get("tags")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty)
+    {
+        add(
+            findings,
+            format!("{pointer}/tags"),
+            "operation-tag",
+            "every operation needs a tag".into(),
+        );
+    }
+}
+
+/// `operation-security`: every operation has a security requirement, its own or the
+/// document's (`global_security`).
+fn operation_security(
+    op: &Value,
+    pointer: &str,
+    global_security: bool,
+    findings: &mut Vec<Finding>,
+) {
+    let own = op.get("security").and_then(Value::as_array);
+    if own.is_none_or(Vec::is_empty) && !(own.is_none() && global_security) {
+        add(
+            findings,
+            format!("{pointer}/security"),
+            "operation-security",
+            "every operation needs a security requirement".into(),
+        );
+    }
+}
+
+/// `unique-operation-id`: no operationId twice; `ids` holds those seen so far.
+fn unique_operation_id(
+    op: &Value,
+    pointer: &str,
+    ids: &mut BTreeMap<String, String>,
+    findings: &mut Vec<Finding>,
+) {
+    if let Some(id) = op.get("operationId").and_then(Value::as_str)
+        && let Some(first) = ids.insert(id.to_owned(), pointer.to_owned())
+    {
+        add(
+            findings,
+            format!("{pointer}/operationId"),
+            "unique-operation-id",
+            format!("{id:?} is also used at {first}"),
+        );
+    }
+}
+
+/// `schema-description`: every component schema and property is described.
+fn schema_descriptions(spec: &Spec, findings: &mut Vec<Finding>) {
+    if let Some(schemas) = spec.doc["components"]["schemas"].as_object() {
         for (name, schema) in schemas {
             described(
                 schema,
                 &format!("/components/schemas/{}", escape(name)),
-                &mut add,
+                findings,
             );
         }
     }
+}
 
-    // Response schemas: never closed to new fields.
+/// `response-open`: no response schema is closed to new fields.
+fn open_responses(spec: &Spec, findings: &mut Vec<Finding>) {
     for (_, _, op, pointer) in spec.operations() {
         let Some(responses) = op["responses"].as_object() else {
             continue;
@@ -133,22 +200,24 @@ pub fn lint(spec: &Spec) -> Vec<Finding> {
                     escape(media)
                 );
                 let mut seen = Vec::new();
-                closed_objects(spec, &body["schema"], &at, &mut seen, &mut add);
+                closed_objects(spec, &body["schema"], &at, &mut seen, findings);
             }
         }
     }
+}
 
-    // Examples validate against their schemas.
+/// `example-valid`: every example validates against its schema.
+fn valid_examples(spec: &Spec, findings: &mut Vec<Finding>) {
     for (at, schema, example) in examples(spec) {
         if let Err(errors) = spec.validate(schema, example) {
             add(
+                findings,
                 at,
                 "example-valid",
                 format!("example does not match its schema: {}", errors.join("; ")),
             );
         }
     }
-    findings
 }
 
 pub(crate) fn normalize_template(path: &str) -> String {
@@ -168,7 +237,7 @@ pub(crate) fn normalize_template(path: &str) -> String {
     out.trim_end_matches('/').to_owned()
 }
 
-fn described(schema: &Value, at: &str, add: &mut impl FnMut(String, &'static str, String)) {
+fn described(schema: &Value, at: &str, findings: &mut Vec<Finding>) {
     if schema.get("$ref").is_some() {
         return; // described where it is defined
     }
@@ -178,6 +247,7 @@ fn described(schema: &Value, at: &str, add: &mut impl FnMut(String, &'static str
         .is_none_or(|d| d.trim().is_empty())
     {
         add(
+            findings,
             format!("{at}/description"),
             "schema-description",
             "every schema and property needs a description".into(),
@@ -185,16 +255,16 @@ fn described(schema: &Value, at: &str, add: &mut impl FnMut(String, &'static str
     }
     if let Some(props) = schema["properties"].as_object() {
         for (name, prop) in props {
-            described(prop, &format!("{at}/properties/{}", escape(name)), add);
+            described(prop, &format!("{at}/properties/{}", escape(name)), findings);
         }
     }
     if let Some(items) = schema.get("items") {
-        described(items, &format!("{at}/items"), add);
+        described(items, &format!("{at}/items"), findings);
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(branches) = schema[key].as_array() {
             for (i, b) in branches.iter().enumerate() {
-                described(b, &format!("{at}/{key}/{i}"), add);
+                described(b, &format!("{at}/{key}/{i}"), findings);
             }
         }
     }
@@ -205,18 +275,19 @@ fn closed_objects(
     schema: &Value,
     at: &str,
     seen: &mut Vec<String>,
-    add: &mut impl FnMut(String, &'static str, String),
+    findings: &mut Vec<Finding>,
 ) {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
         if seen.iter().any(|s| s == r) {
             return;
         }
         seen.push(r.to_owned());
-        closed_objects(spec, spec.resolve(schema), &r[1..], seen, add);
+        closed_objects(spec, spec.resolve(schema), &r[1..], seen, findings);
         return;
     }
     if schema.get("additionalProperties") == Some(&Value::Bool(false)) {
         add(
+            findings,
             format!("{at}/additionalProperties"),
             "response-open",
             "additionalProperties: false on a response schema becomes deny_unknown_fields: a new server field would break every client".into(),
@@ -229,17 +300,17 @@ fn closed_objects(
                 prop,
                 &format!("{at}/properties/{}", escape(name)),
                 seen,
-                add,
+                findings,
             );
         }
     }
     if let Some(items) = schema.get("items") {
-        closed_objects(spec, items, &format!("{at}/items"), seen, add);
+        closed_objects(spec, items, &format!("{at}/items"), seen, findings);
     }
     for key in ["allOf", "oneOf", "anyOf"] {
         if let Some(branches) = schema[key].as_array() {
             for (i, b) in branches.iter().enumerate() {
-                closed_objects(spec, b, &format!("{at}/{key}/{i}"), seen, add);
+                closed_objects(spec, b, &format!("{at}/{key}/{i}"), seen, findings);
             }
         }
     }

@@ -1,0 +1,494 @@
+//! The document walk: which parts of the two specs are visited and paired (servers,
+//! security schemes, component names, operations with their parameters, bodies,
+//! responses and media types), each pair handed to the schema comparison.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use super::{
+    Change, Rule,
+    Severity::Breaking as B,
+    object,
+    schema::{Dir, RUST_TYPE_EXTENSION, strip_docs},
+};
+use crate::{Spec, escape, lint::normalize_template};
+
+/// The walk's state: the two revisions and the changes found so far.
+pub(super) struct Differ<'a> {
+    pub(super) old: &'a Spec,
+    pub(super) new: &'a Spec,
+    /// Components mapped to a hand-written Rust type in either revision.
+    pub(super) mapped: BTreeMap<String, String>,
+    changes: Vec<Change>,
+    /// Schemas already compared: (where, old, new, in a request).
+    pub(super) seen: BTreeSet<(String, String, String, bool)>,
+}
+
+/// Every change from `old` to `new`, worst first, then by location.
+pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
+    let mapped = [old, new]
+        .iter()
+        .flat_map(|s| object(&s.doc["components"]["schemas"]))
+        .filter_map(|(name, v)| Some((name, v.get(RUST_TYPE_EXTENSION)?.as_str()?.to_owned())))
+        .collect();
+    let mut d = Differ {
+        old,
+        new,
+        mapped,
+        changes: Vec::new(),
+        seen: BTreeSet::new(),
+    };
+    d.servers();
+    d.security_schemes();
+    d.components();
+    d.operations();
+    d.docs(
+        &old.doc["info"],
+        &new.doc["info"],
+        "/info",
+        &["title", "description", "contact", "license"],
+    );
+    let mut changes = d.changes;
+    // A Rust type change already explained by a breaking change beneath it says nothing new.
+    let explained: Vec<String> = changes
+        .iter()
+        .filter(|c| c.rule != Rule::RustTypeChanged && c.rust == B)
+        .map(|c| c.pointer.clone())
+        .collect();
+    changes.retain(|c| {
+        c.rule != Rule::RustTypeChanged
+            || !explained
+                .iter()
+                .any(|p| p == &c.pointer || p.starts_with(&format!("{}/", c.pointer)))
+    });
+    let mut unique = BTreeSet::new();
+    changes.retain(|c| unique.insert((c.pointer.clone(), c.rule, c.reason.clone())));
+    changes.sort_by(|a, b| {
+        b.severity()
+            .cmp(&a.severity())
+            .then_with(|| a.pointer.cmp(&b.pointer))
+    });
+    changes
+}
+
+impl Differ<'_> {
+    pub(super) fn add(
+        &mut self,
+        pointer: impl Into<String>,
+        rule: Rule,
+        reason: impl Into<String>,
+    ) {
+        let info = rule.info();
+        self.changes.push(Change {
+            pointer: pointer.into(),
+            rule,
+            http: info.http,
+            rust: info.rust,
+            reason: reason.into(),
+        });
+    }
+
+    pub(super) fn docs(&mut self, old: &Value, new: &Value, at: &str, keys: &[&str]) {
+        for key in keys {
+            if old.get(key) != new.get(key) {
+                self.add(
+                    format!("{at}/{key}"),
+                    Rule::DocsChanged,
+                    format!("{key} changed"),
+                );
+            }
+        }
+    }
+
+    fn servers(&mut self) {
+        let urls = |s: &Spec| -> BTreeSet<String> {
+            s.doc["servers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v["url"].as_str().map(str::to_owned))
+                .collect()
+        };
+        let (old, new) = (urls(self.old), urls(self.new));
+        for url in old.difference(&new) {
+            self.add(
+                "/servers",
+                Rule::ServerRemoved,
+                format!("server {url} removed"),
+            );
+        }
+        for url in new.difference(&old) {
+            self.add("/servers", Rule::ServerAdded, format!("server {url} added"));
+        }
+    }
+
+    fn security_schemes(&mut self) {
+        let (old, new) = (
+            object(&self.old.doc["components"]["securitySchemes"]),
+            object(&self.new.doc["components"]["securitySchemes"]),
+        );
+        for (name, o) in &old {
+            let at = format!("/components/securitySchemes/{}", escape(name));
+            let Some(n) = new.get(name) else {
+                self.add(
+                    at,
+                    Rule::SecuritySchemeRemoved,
+                    format!("security scheme {name} removed"),
+                );
+                continue;
+            };
+            for key in [
+                "type",
+                "in",
+                "name",
+                "scheme",
+                "bearerFormat",
+                "flows",
+                "openIdConnectUrl",
+            ] {
+                if o.get(key) != n.get(key) {
+                    self.add(
+                        format!("{at}/{key}"),
+                        Rule::SecuritySchemeChanged,
+                        format!("{key} of security scheme {name} changed"),
+                    );
+                }
+            }
+            self.docs(o, n, &at, &["description"]);
+        }
+        for name in new.keys().filter(|n| !old.contains_key(*n)) {
+            self.add(
+                format!("/components/securitySchemes/{}", escape(name)),
+                Rule::SecuritySchemeAdded,
+                format!("security scheme {name} added"),
+            );
+        }
+        if self.old.doc.get("security") != self.new.doc.get("security") {
+            self.add(
+                "/security",
+                Rule::SecurityRequirementChanged,
+                "the global security requirement changed",
+            );
+        }
+    }
+
+    /// Component schemas by name: each is a Rust type users can name, unless the spec
+    /// maps it to a hand-written one. A schema that disappears under one name and
+    /// appears, the same, under another was renamed.
+    fn components(&mut self) {
+        let types = |s: &Spec| -> BTreeMap<String, Value> {
+            object(&s.doc["components"]["schemas"])
+                .into_iter()
+                .filter(|(name, _)| !self.mapped.contains_key(name))
+                .collect()
+        };
+        let (old, new) = (types(self.old), types(self.new));
+        let comparable = |v: &Value| {
+            let mut v = v.clone();
+            strip_docs(&mut v);
+            v
+        };
+        let mut renamed_to = BTreeSet::new();
+        for (name, schema) in old.iter().filter(|(n, _)| !new.contains_key(*n)) {
+            let twin = new
+                .iter()
+                .filter(|(n, _)| !old.contains_key(*n) && !renamed_to.contains(*n))
+                .find(|(_, v)| comparable(v) == comparable(schema));
+            match twin {
+                Some((to, _)) => {
+                    renamed_to.insert(to.clone());
+                    self.add(
+                        format!("/components/schemas/{}", escape(to)),
+                        Rule::ComponentRenamed,
+                        format!("component {name} renamed to {to}: `types::{name}` is gone"),
+                    );
+                }
+                None => self.add(
+                    format!("/components/schemas/{}", escape(name)),
+                    Rule::ComponentRemoved,
+                    format!("component {name} removed: `types::{name}` is gone"),
+                ),
+            }
+        }
+        for name in new
+            .keys()
+            .filter(|n| !old.contains_key(*n) && !renamed_to.contains(*n))
+        {
+            self.add(
+                format!("/components/schemas/{}", escape(name)),
+                Rule::ComponentAdded,
+                format!("component {name} added"),
+            );
+        }
+    }
+
+    fn operations(&mut self) {
+        let index = |s: &Spec| -> BTreeMap<(String, String), (Value, String)> {
+            s.operations()
+                .into_iter()
+                .map(|(p, m, op, ptr)| ((p, m), (op.clone(), ptr)))
+                .collect()
+        };
+        let (old, new) = (index(self.old), index(self.new));
+        let id = |op: &Value| op["operationId"].as_str().map(str::to_owned);
+        // The operation of `new` that `(path, method)` of `old` became, if it moved.
+        let moved = |path: &str, method: &str, op: &Value| {
+            new.iter().filter(|(key, _)| !old.contains_key(*key)).find(
+                |((npath, nmethod), (n, _))| {
+                    (id(n).is_some() && id(n) == id(op))
+                        || (nmethod == method
+                            && normalize_template(npath) == normalize_template(path))
+                },
+            )
+        };
+        let mut moved_here = BTreeSet::new();
+        for ((path, method), (op, ptr)) in &old {
+            if let Some((n, nptr)) = new.get(&(path.clone(), method.clone())) {
+                self.operation(op, n, nptr);
+                continue;
+            }
+            let Some(((npath, nmethod), (n, nptr))) = moved(path, method, op) else {
+                self.add(
+                    ptr.clone(),
+                    Rule::OperationRemoved,
+                    format!("{} {path} removed", method.to_uppercase()),
+                );
+                continue;
+            };
+            moved_here.insert((npath.clone(), nmethod.clone()));
+            let (m, nm) = (method.to_uppercase(), nmethod.to_uppercase());
+            if npath == path {
+                self.add(
+                    nptr.clone(),
+                    Rule::MethodChanged,
+                    format!("{m} {path} is now {nm} {path}"),
+                );
+            } else if normalize_template(npath) == normalize_template(path) && m == nm {
+                self.add(
+                    nptr.clone(),
+                    Rule::PathParameterRenamed,
+                    format!("path parameters of {m} {path} renamed: {npath}"),
+                );
+            } else {
+                self.add(
+                    nptr.clone(),
+                    Rule::PathChanged,
+                    format!("{m} {path} moved to {nm} {npath}"),
+                );
+            }
+            self.operation(op, n, nptr);
+        }
+        for ((path, method), (_, nptr)) in &new {
+            let key = (path.clone(), method.clone());
+            if !old.contains_key(&key) && !moved_here.contains(&key) {
+                self.add(
+                    nptr.clone(),
+                    Rule::OperationAdded,
+                    format!("{} {path} added", method.to_uppercase()),
+                );
+            }
+        }
+    }
+
+    fn operation(&mut self, old: &Value, new: &Value, at: &str) {
+        if old["operationId"] != new["operationId"] {
+            self.add(
+                format!("{at}/operationId"),
+                Rule::OperationIdChanged,
+                format!(
+                    "operationId {} became {}",
+                    old["operationId"], new["operationId"]
+                ),
+            );
+        }
+        self.docs(old, new, at, &["summary", "description", "tags"]);
+        let security = |op: &Value, spec: &Spec| {
+            op.get("security")
+                .cloned()
+                .unwrap_or_else(|| spec.doc["security"].clone())
+        };
+        if security(old, self.old) != security(new, self.new) {
+            self.add(
+                format!("{at}/security"),
+                Rule::SecurityRequirementChanged,
+                "the operation's security requirement changed",
+            );
+        }
+        self.parameters(old, new, at);
+        self.request_body(old, new, at);
+        self.responses(old, new, at);
+    }
+
+    fn parameters(&mut self, old: &Value, new: &Value, at: &str) {
+        // Path parameters are keyed by position: renaming one keeps the URL.
+        let params = |spec: &Spec, op: &Value| -> BTreeMap<(String, String), Value> {
+            let mut path_index = 0;
+            op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| spec.resolve(p).clone())
+                .map(|p| {
+                    let place = p["in"].as_str().unwrap_or_default().to_owned();
+                    let name = if place == "path" {
+                        path_index += 1;
+                        format!("#{path_index}")
+                    } else {
+                        p["name"].as_str().unwrap_or_default().to_owned()
+                    };
+                    ((place, name), p)
+                })
+                .collect()
+        };
+        let (o, n) = (params(self.old, old), params(self.new, new));
+        let required = |p: &Value| p["required"].as_bool().unwrap_or(false);
+        for (key, op) in &o {
+            let name = op["name"].as_str().unwrap_or_default();
+            let place = &key.0;
+            let Some(np) = n.get(key) else {
+                self.add(
+                    format!("{at}/parameters/{}", escape(name)),
+                    Rule::ParameterRemoved,
+                    format!("{place} parameter {name} removed"),
+                );
+                continue;
+            };
+            let ptr = format!(
+                "{at}/parameters/{}",
+                escape(np["name"].as_str().unwrap_or_default())
+            );
+            if !required(op) && required(np) {
+                self.add(
+                    format!("{ptr}/required"),
+                    Rule::ParameterBecameRequired,
+                    format!("{place} parameter {name} became required"),
+                );
+            }
+            self.docs(op, np, &ptr, &["description", "example", "examples"]);
+            self.rust_type(
+                &op["schema"],
+                &np["schema"],
+                required(op),
+                required(np),
+                &ptr,
+            );
+            self.schema(
+                &op["schema"],
+                &np["schema"],
+                &format!("{ptr}/schema"),
+                Dir::Request,
+            );
+        }
+        for (key, np) in n.iter().filter(|(k, _)| !o.contains_key(*k)) {
+            let name = np["name"].as_str().unwrap_or_default();
+            let (rule, what) = if required(np) {
+                (Rule::ParameterAddedRequired, "required")
+            } else {
+                (Rule::ParameterAddedOptional, "optional")
+            };
+            self.add(
+                format!("{at}/parameters/{}", escape(name)),
+                rule,
+                format!("new {what} {} parameter {name}", key.0),
+            );
+        }
+    }
+
+    fn request_body(&mut self, old: &Value, new: &Value, at: &str) {
+        let (o, n) = (
+            self.old.resolve(&old["requestBody"]).clone(),
+            self.new.resolve(&new["requestBody"]).clone(),
+        );
+        let at = format!("{at}/requestBody");
+        let required = |b: &Value| b["required"].as_bool().unwrap_or(false);
+        match (o.is_null(), n.is_null()) {
+            (true, true) => return,
+            (true, false) => {
+                let rule = if required(&n) {
+                    Rule::RequestBodyAddedRequired
+                } else {
+                    Rule::RequestBodyAddedOptional
+                };
+                self.add(at, rule, "a request body was added");
+                return;
+            }
+            (false, true) => {
+                self.add(at, Rule::RequestBodyRemoved, "the request body was removed");
+                return;
+            }
+            _ => {}
+        }
+        if !required(&o) && required(&n) {
+            self.add(
+                format!("{at}/required"),
+                Rule::RequestBodyBecameRequired,
+                "the request body became required",
+            );
+        }
+        self.docs(&o, &n, &at, &["description"]);
+        self.content(
+            &o["content"],
+            &n["content"],
+            &format!("{at}/content"),
+            Dir::Request,
+        );
+    }
+
+    fn responses(&mut self, old: &Value, new: &Value, at: &str) {
+        let (o, n) = (object(&old["responses"]), object(&new["responses"]));
+        for (status, or) in &o {
+            let ptr = format!("{at}/responses/{}", escape(status));
+            match n.get(status) {
+                None if status.starts_with('2') => self.add(
+                    ptr,
+                    Rule::SuccessStatusRemoved,
+                    format!("success status {status} removed"),
+                ),
+                None => self.add(
+                    ptr,
+                    Rule::ErrorStatusRemoved,
+                    format!("error status {status} removed"),
+                ),
+                Some(nr) => {
+                    let (or, nr) = (self.old.resolve(or).clone(), self.new.resolve(nr).clone());
+                    self.docs(&or, &nr, &ptr, &["description"]);
+                    let content = format!("{ptr}/content");
+                    self.content(&or["content"], &nr["content"], &content, Dir::Response);
+                }
+            }
+        }
+        for status in n.keys().filter(|s| !o.contains_key(*s)) {
+            self.add(
+                format!("{at}/responses/{}", escape(status)),
+                Rule::StatusAdded,
+                format!("status {status} documented"),
+            );
+        }
+    }
+
+    fn content(&mut self, old: &Value, new: &Value, at: &str, dir: Dir) {
+        let (o, n) = (object(old), object(new));
+        for (media, om) in &o {
+            let ptr = format!("{at}/{}", escape(media));
+            let Some(nm) = n.get(media) else {
+                self.add(
+                    ptr,
+                    Rule::MediaTypeRemoved,
+                    format!("media type {media} removed"),
+                );
+                continue;
+            };
+            self.docs(om, nm, &ptr, &["example", "examples"]);
+            self.rust_type(&om["schema"], &nm["schema"], true, true, &ptr);
+            self.schema(&om["schema"], &nm["schema"], &format!("{ptr}/schema"), dir);
+        }
+        for media in n.keys().filter(|m| !o.contains_key(*m)) {
+            self.add(
+                format!("{at}/{}", escape(media)),
+                Rule::MediaTypeAdded,
+                format!("media type {media} added"),
+            );
+        }
+    }
+}
