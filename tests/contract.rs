@@ -24,6 +24,63 @@ fn spec_shapes(component: &str) -> Vec<(String, Shape)> {
     let schema = spec
         .component(component)
         .unwrap_or_else(|| panic!("no component {component}"));
+    shapes_of(schema, |raw| {
+        let mut prop = spec.resolve(raw);
+        if let Some([only]) = prop["allOf"].as_array().map(Vec::as_slice) {
+            prop = spec.resolve(only);
+        }
+        let (kind, format) = match raw["$ref"].as_str() {
+            Some(r) => (format!("ref:{}", r.rsplit('/').next().unwrap()), None),
+            None => (
+                prop["type"].as_str().unwrap_or("any").to_owned(),
+                prop["format"]
+                    .as_str()
+                    .filter(|f| !TEXT_ONLY_FORMATS.contains(f))
+                    .map(str::to_owned),
+            ),
+        };
+        (kind, format, prop["nullable"].as_bool().unwrap_or(false))
+    })
+}
+
+fn rust_shapes<T: JsonSchema>() -> Vec<(String, Shape)> {
+    let root = serde_json::to_value(schema_for!(T)).unwrap();
+    shapes_of(&root, |prop| {
+        let mut nullable = false;
+        let mut prop = prop.clone();
+        // Option<Ref> is `anyOf: [ref, null]`; a described ref is `allOf: [ref]`.
+        for key in ["anyOf", "allOf"] {
+            if let Some(branches) = prop[key].as_array().cloned() {
+                nullable |= branches.iter().any(|b| b["type"] == "null");
+                if let Some(other) = branches.into_iter().find(|b| b["type"] != "null") {
+                    prop = other;
+                }
+            }
+        }
+        let kind = match (&prop["$ref"], &prop["type"]) {
+            (Value::String(r), _) => format!("ref:{}", r.rsplit('/').next().unwrap()),
+            (_, Value::String(t)) => t.clone(),
+            (_, Value::Array(types)) => {
+                nullable |= types.iter().any(|t| t == "null");
+                types
+                    .iter()
+                    .find(|t| *t != "null")
+                    .and_then(Value::as_str)
+                    .unwrap_or("any")
+                    .to_owned()
+            }
+            _ => "any".to_owned(),
+        };
+        (kind, prop["format"].as_str().map(str::to_owned), nullable)
+    })
+}
+
+/// The shape of every property of the object `schema`, by name: `typed` tells a
+/// property's kind, format and nullability; `required` tells the rest.
+fn shapes_of(
+    schema: &Value,
+    typed: impl Fn(&Value) -> (String, Option<String>, bool),
+) -> Vec<(String, Shape)> {
     let required: Vec<&str> = schema["required"]
         .as_array()
         .into_iter()
@@ -35,75 +92,10 @@ fn spec_shapes(component: &str) -> Vec<(String, Shape)> {
         .unwrap()
         .iter()
         .map(|(name, prop)| {
-            let mut prop = spec.resolve(prop);
-            if let Some([only]) = prop["allOf"].as_array().map(Vec::as_slice) {
-                prop = spec.resolve(only);
-            }
-            let reference = schema["properties"][name]["$ref"].as_str();
-            let (kind, format) = match reference {
-                Some(r) => (format!("ref:{}", r.rsplit('/').next().unwrap()), None),
-                None => (
-                    prop["type"].as_str().unwrap_or("any").to_owned(),
-                    prop["format"]
-                        .as_str()
-                        .filter(|f| !TEXT_ONLY_FORMATS.contains(f))
-                        .map(str::to_owned),
-                ),
-            };
+            let (kind, format, nullable) = typed(prop);
             let shape = Shape {
                 kind,
                 format,
-                nullable: prop["nullable"].as_bool().unwrap_or(false),
-                required: required.contains(&name.as_str()),
-            };
-            (name.clone(), shape)
-        })
-        .collect();
-    shapes.sort_by(|a, b| a.0.cmp(&b.0));
-    shapes
-}
-
-fn rust_shapes<T: JsonSchema>() -> Vec<(String, Shape)> {
-    let root = serde_json::to_value(schema_for!(T)).unwrap();
-    let required: Vec<&str> = root["required"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    let mut shapes: Vec<(String, Shape)> = root["properties"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(name, prop)| {
-            let mut nullable = false;
-            let mut prop = prop.clone();
-            // Option<Ref> is `anyOf: [ref, null]`; a described ref is `allOf: [ref]`.
-            for key in ["anyOf", "allOf"] {
-                if let Some(branches) = prop[key].as_array().cloned() {
-                    nullable |= branches.iter().any(|b| b["type"] == "null");
-                    if let Some(other) = branches.into_iter().find(|b| b["type"] != "null") {
-                        prop = other;
-                    }
-                }
-            }
-            let kind = match (&prop["$ref"], &prop["type"]) {
-                (Value::String(r), _) => format!("ref:{}", r.rsplit('/').next().unwrap()),
-                (_, Value::String(t)) => t.clone(),
-                (_, Value::Array(types)) => {
-                    nullable |= types.iter().any(|t| t == "null");
-                    types
-                        .iter()
-                        .find(|t| *t != "null")
-                        .and_then(Value::as_str)
-                        .unwrap_or("any")
-                        .to_owned()
-                }
-                _ => "any".to_owned(),
-            };
-            let shape = Shape {
-                kind,
-                format: prop["format"].as_str().map(str::to_owned),
                 nullable,
                 required: required.contains(&name.as_str()),
             };

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use insighto::{Error, Patch, types::UserProfileUpdate};
 use insighto_sandbox::{Sandbox, SandboxOptions};
-use insighto_tests::{TestServer, running};
+use insighto_tests::{TestServer, running, text_fields};
 use serde_json::{Map, json};
 
 fn update(f: impl FnOnce(&mut UserProfileUpdate)) -> UserProfileUpdate {
@@ -250,14 +250,18 @@ async fn every_documented_error_status_reaches_the_client_typed() {
     }
 }
 
+/// A sandbox whose database is a file in `dir`.
+fn on_disk(dir: &tempfile::TempDir) -> SandboxOptions {
+    SandboxOptions {
+        db: Some(dir.path().join("sandbox.sqlite3")),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn state_survives_a_restart_with_the_same_key() {
     let dir = tempfile::tempdir().unwrap();
-    let options = SandboxOptions {
-        db: Some(dir.path().join("sandbox.sqlite3")),
-        seed: None,
-        ..Default::default()
-    };
+    let options = on_disk(&dir);
     let first = TestServer::serve(Sandbox::open(&options).unwrap()).await;
     let key = first.demo_key().to_owned();
     first
@@ -315,25 +319,13 @@ async fn seed_file_adds_accounts_and_rejects_bad_ones_clearly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_updates_of_different_fields_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let options = SandboxOptions {
-        db: Some(dir.path().join("db.sqlite3")),
-        seed: None,
-        ..Default::default()
-    };
+    let options = on_disk(&dir);
     let running = TestServer::serve(Sandbox::open(&options).unwrap()).await;
     let client = running.client_for(running.demo_key());
     let id = running.demo().user_id;
-    let text_fields = [
-        "first_name",
-        "last_name",
-        "phone",
-        "state",
-        "country",
-        "address",
-    ];
     let mut tasks = Vec::new();
     for round in 0..5 {
-        for field in text_fields {
+        for field in text_fields() {
             let client = client.clone();
             tasks.push(tokio::spawn(async move {
                 let body = json!({ field: format!("{field}-{round}") });
@@ -346,8 +338,8 @@ async fn concurrent_updates_of_different_fields_lose_nothing() {
         task.await.unwrap();
     }
     let p = serde_json::to_value(client.get_profile().await.unwrap()).unwrap();
-    for field in text_fields {
-        let value = p[field].as_str().unwrap_or_default();
+    for field in text_fields() {
+        let value = p[field.as_str()].as_str().unwrap_or_default();
         assert!(value.starts_with(&format!("{field}-")), "{field} lost: {p}");
     }
 }

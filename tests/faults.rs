@@ -11,7 +11,7 @@ use std::{
 use insighto::{Error, Patch, RetryPolicy, types::UserProfileUpdate};
 use insighto_tests::{
     faulty::{Behavior, Faulty, ok_profile, response},
-    scripted::{KEY, all_text, assert_no_key},
+    scripted::{KEY, all_text, assert_no_key, refused_url},
 };
 
 /// Every log line of this test binary, at TRACE, from every crate.
@@ -82,17 +82,20 @@ async fn get_fails(server: &Faulty, retries: u32, bound: Duration) -> Error {
     failed(client.get_profile().await, started, bound)
 }
 
+/// A GET with two retries against a server that always answers `status` with `body` as
+/// `content_type`; it must fail within 5 s.
+async fn fails_on(status: &str, content_type: &str, body: &[u8]) -> (Faulty, Error) {
+    let answer = response(status, &[("content-type", content_type)], body);
+    let server = Faulty::start(vec![Behavior::Raw(answer)]).await;
+    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    (server, err)
+}
+
 #[tokio::test]
 async fn connection_refused_is_transport_after_retries() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
     capture_logs();
-    // Another test may bind the freed port on 127.0.0.1 meanwhile; nothing in this
-    // suite listens on 127.0.0.2, so the connection is surely refused there.
     let client = insighto::Client::builder(KEY)
-        .base_url(format!("http://127.0.0.2:{}", port.port()))
+        .base_url(refused_url())
         .retry(RetryPolicy::default().initial_backoff(Duration::from_millis(20)))
         .build()
         .unwrap();
@@ -137,13 +140,7 @@ async fn body_shorter_than_its_length_is_transport() {
 #[tokio::test]
 async fn truncated_json_is_decode_error() {
     let body = br#"{"message": "Data retrieved", "meta": {}, "data": {"id": "3c90c3cc"#;
-    let server = Faulty::start(vec![Behavior::Raw(response(
-        "200 OK",
-        &[("content-type", "application/json")],
-        body,
-    ))])
-    .await;
-    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    let (server, err) = fails_on("200 OK", "application/json", body).await;
     assert!(
         matches!(&err, Error::Decode { status: 200, excerpt, .. } if excerpt.starts_with("{\"message\"")),
         "{err:?}"
@@ -156,13 +153,7 @@ async fn proxy_html_502_is_retried_then_server_error() {
     let html = format!(
         "<html><head><title>502 Bad Gateway</title></head><body>nginx sees {KEY}</body></html>"
     );
-    let server = Faulty::start(vec![Behavior::Raw(response(
-        "502 Bad Gateway",
-        &[("content-type", "text/html")],
-        html.as_bytes(),
-    ))])
-    .await;
-    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    let (server, err) = fails_on("502 Bad Gateway", "text/html", html.as_bytes()).await;
     assert!(
         matches!(&err, Error::Server { status: 502, detail, .. } if detail.contains("502 Bad Gateway")),
         "{err:?}"
@@ -172,13 +163,7 @@ async fn proxy_html_502_is_retried_then_server_error() {
 
 #[tokio::test]
 async fn wrong_content_type_with_html_is_decode_error() {
-    let server = Faulty::start(vec![Behavior::Raw(response(
-        "200 OK",
-        &[("content-type", "text/html")],
-        b"<html>maintenance</html>",
-    ))])
-    .await;
-    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    let (_, err) = fails_on("200 OK", "text/html", b"<html>maintenance</html>").await;
     assert!(
         matches!(&err, Error::Decode { excerpt, .. } if excerpt.contains("maintenance")),
         "{err:?}"
@@ -188,13 +173,7 @@ async fn wrong_content_type_with_html_is_decode_error() {
 #[tokio::test]
 async fn invalid_utf8_is_decode_error() {
     let body = b"{\"message\": \"\xff\xfe\", \"meta\": {}, \"data\": {}}";
-    let server = Faulty::start(vec![Behavior::Raw(response(
-        "200 OK",
-        &[("content-type", "application/json")],
-        body,
-    ))])
-    .await;
-    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    let (_, err) = fails_on("200 OK", "application/json", body).await;
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
 }
 
@@ -203,13 +182,7 @@ async fn very_large_body_is_refused_past_the_limit() {
     let mut body = b"{\"message\": \"".to_vec();
     body.extend(std::iter::repeat_n(b'x', 4 * 1024 * 1024));
     body.extend_from_slice(b"\"}");
-    let server = Faulty::start(vec![Behavior::Raw(response(
-        "200 OK",
-        &[("content-type", "application/json")],
-        &body,
-    ))])
-    .await;
-    let err = get_fails(&server, 2, Duration::from_secs(5)).await;
+    let (_, err) = fails_on("200 OK", "application/json", &body).await;
     assert!(
         matches!(
             err,
@@ -237,73 +210,117 @@ async fn slow_drip_past_the_timeout_is_timeout() {
     assert_eq!(server.connections(), 2, "a timeout is retried");
 }
 
-#[tokio::test]
-async fn rate_limited_with_retry_after_seconds_then_success() {
-    let limited = response(
-        "429 Too Many Requests",
-        &[("retry-after", "1"), ("content-type", "application/json")],
-        br#"{"detail":"slow down"}"#,
-    );
-    let server = Faulty::start(vec![Behavior::Raw(limited), Behavior::Raw(ok_profile())]).await;
-    let started = Instant::now();
-    client(&server, 2).get_profile().await.unwrap();
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "Retry-After ignored: {:?}",
-        started.elapsed()
-    );
-    assert!(started.elapsed() < Duration::from_secs(3));
-    assert_no_key(&logs());
+/// The `Retry-After` a 429 carries.
+enum RetryAfter {
+    Absent,
+    /// The header's text as sent (delay-seconds).
+    Seconds(&'static str),
+    /// An HTTP date this far ahead, computed when the case starts.
+    DateIn(Duration),
+}
+
+/// What a call answered with 429s ends in.
+enum Outcome {
+    /// A retry after the wait succeeds: the call took at least `waited`.
+    RecoversAfter { waited: Duration },
+    /// The call fails as rate limited with this `retry_after`, after `attempts` attempts.
+    GivesUp {
+        retry_after: Option<Duration>,
+        attempts: usize,
+    },
+}
+
+/// A 429 (its header and body), what the call ends in, and the time it may take at most.
+struct RateLimitCase {
+    name: &'static str,
+    retry_after: RetryAfter,
+    body: &'static [u8],
+    outcome: Outcome,
+    within: Duration,
 }
 
 #[tokio::test]
-async fn rate_limited_with_retry_after_date_then_success() {
-    let when = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
-    let limited = response("429 Too Many Requests", &[("retry-after", &when)], b"");
-    let server = Faulty::start(vec![Behavior::Raw(limited), Behavior::Raw(ok_profile())]).await;
-    let started = Instant::now();
-    client(&server, 2).get_profile().await.unwrap();
-    // The date has one-second resolution, so the wait is between about 1 and 2 s.
-    assert!(
-        started.elapsed() >= Duration::from_millis(900),
-        "{:?}",
-        started.elapsed()
-    );
-    assert!(started.elapsed() < Duration::from_secs(4));
-}
-
-#[tokio::test]
-async fn rate_limited_beyond_the_cap_gives_up_at_once() {
-    let limited = response(
-        "429 Too Many Requests",
-        &[("retry-after", "3600")],
-        br#"{"detail":"come back later"}"#,
-    );
-    let server = Faulty::start(vec![Behavior::Raw(limited)]).await;
-    let err = get_fails(&server, 2, Duration::from_secs(1)).await;
-    assert!(
-        matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(3600)),
-        "{err:?}"
-    );
-    assert_eq!(server.connections(), 1);
-}
-
-#[tokio::test]
-async fn rate_limited_without_retry_after_backs_off_then_gives_up() {
-    let limited = response("429 Too Many Requests", &[], b"");
-    let server = Faulty::start(vec![Behavior::Raw(limited)]).await;
-    let err = get_fails(&server, 2, Duration::from_secs(3)).await;
-    assert!(
-        matches!(
-            err,
-            Error::RateLimited {
+async fn rate_limited_calls_follow_retry_after() {
+    use Outcome::*;
+    use RetryAfter::*;
+    let cases = [
+        RateLimitCase {
+            name: "seconds, then success",
+            retry_after: Seconds("1"),
+            body: br#"{"detail":"slow down"}"#,
+            outcome: RecoversAfter {
+                waited: Duration::from_millis(950),
+            },
+            within: Duration::from_secs(3),
+        },
+        // The date has one-second resolution, so the wait is between about 1 and 2 s.
+        RateLimitCase {
+            name: "a date, then success",
+            retry_after: DateIn(Duration::from_secs(2)),
+            body: b"",
+            outcome: RecoversAfter {
+                waited: Duration::from_millis(900),
+            },
+            within: Duration::from_secs(4),
+        },
+        RateLimitCase {
+            name: "beyond the cap: gives up at once",
+            retry_after: Seconds("3600"),
+            body: br#"{"detail":"come back later"}"#,
+            outcome: GivesUp {
+                retry_after: Some(Duration::from_secs(3600)),
+                attempts: 1,
+            },
+            within: Duration::from_secs(1),
+        },
+        RateLimitCase {
+            name: "without: backs off, then gives up",
+            retry_after: Absent,
+            body: b"",
+            outcome: GivesUp {
                 retry_after: None,
-                ..
+                attempts: 3,
+            },
+            within: Duration::from_secs(3),
+        },
+    ];
+    for case in cases {
+        let name = case.name;
+        let header = match case.retry_after {
+            Absent => None,
+            Seconds(s) => Some(s.to_owned()),
+            DateIn(d) => Some(httpdate::fmt_http_date(SystemTime::now() + d)),
+        };
+        let mut headers: Vec<(&str, &str)> =
+            header.iter().map(|h| ("retry-after", h.as_str())).collect();
+        if !case.body.is_empty() {
+            headers.push(("content-type", "application/json"));
+        }
+        let limited = Behavior::Raw(response("429 Too Many Requests", &headers, case.body));
+        match case.outcome {
+            RecoversAfter { waited } => {
+                let server = Faulty::start(vec![limited, Behavior::Raw(ok_profile())]).await;
+                let started = Instant::now();
+                client(&server, 2).get_profile().await.unwrap();
+                let took = started.elapsed();
+                assert!(took >= waited, "{name}: Retry-After ignored: {took:?}");
+                assert!(took < case.within, "{name}: took {took:?}");
+                assert_no_key(&logs());
             }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(server.connections(), 3);
+            GivesUp {
+                retry_after,
+                attempts,
+            } => {
+                let server = Faulty::start(vec![limited]).await;
+                let err = get_fails(&server, 2, case.within).await;
+                assert!(
+                    matches!(&err, Error::RateLimited { retry_after: r, .. } if *r == retry_after),
+                    "{name}: {err:?}"
+                );
+                assert_eq!(server.connections(), attempts, "{name}");
+            }
+        }
+    }
 }
 
 #[tokio::test]

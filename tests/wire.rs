@@ -2,12 +2,12 @@
 //! responses, how documented bodies decode, and the text of every error. A change of a
 //! single byte fails here until a reviewer accepts it (`cargo insta review`).
 
-use std::time::Duration;
-
-use insighto::{Patch, RetryPolicy, Timestamp, UpdateBody, types::UserProfileUpdate};
+use insighto::{Patch, Timestamp, UpdateBody, types::UserProfileUpdate};
 use insighto_tests::{
     TestServer,
-    scripted::{Canned, KEY, Recorded, Scripted, documented_envelope},
+    scripted::{
+        Canned, KEY, Recorded, Scripted, documented_envelope, error_responses, refused_client,
+    },
 };
 use serde_json::{Value, json};
 
@@ -234,78 +234,16 @@ async fn sandbox_responses() {
 /// The text a user reads for every error kind.
 #[tokio::test]
 async fn error_texts() {
-    let cases = vec![
-        (
-            "unauthorized",
-            Canned::json(401, json!({"detail": "Not authenticated"})),
-        ),
-        (
-            "forbidden",
-            Canned::json(403, json!({"detail": "Not enough permissions"})),
-        ),
-        (
-            "not_found",
-            Canned::json(404, json!({"detail": "User not found"})),
-        ),
-        (
-            "validation",
-            Canned::json(
-                422,
-                json!({"detail": [{"loc": ["body", "email"], "msg": "value is not a valid email address", "type": "value_error"}, {"loc": ["body", "tags", 0], "msg": "bad", "type": "x"}]}),
-            ),
-        ),
-        (
-            "rate_limited",
-            Canned::json(429, json!({"detail": "Too many requests"})).header("retry-after", "30"),
-        ),
-        (
-            "server",
-            Canned::raw(500, "text/plain", "Internal Server Error"),
-        ),
-        (
-            "bad_gateway",
-            Canned::raw(
-                502,
-                "text/html",
-                "<html><body><h1>502 Bad Gateway</h1></body></html>",
-            ),
-        ),
-        (
-            "unexpected_status",
-            Canned::raw(418, "text/plain", "teapot"),
-        ),
-        (
-            "undecodable",
-            Canned::raw(200, "application/json", "{\"data\": 1}"),
-        ),
-        (
-            "timeout",
-            Canned::json(200, json!({})).delayed(Duration::from_secs(3)),
-        ),
-    ];
     let mut texts = Vec::new();
-    for (name, canned) in cases {
-        let server = Scripted::start(vec![canned]).await;
-        let client = insighto::Client::builder(KEY)
-            .base_url(&server.url)
-            .timeout(Duration::from_millis(200))
-            .retry(RetryPolicy::none())
-            .build()
-            .unwrap();
+    for case in error_responses(None) {
+        let kind = case.kind;
+        let client = case.serve().await;
         texts.push(format!(
-            "{name}: {}",
+            "{kind}: {}",
             client.get_profile().await.unwrap_err()
         ));
     }
-    let refused = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}", l.local_addr().unwrap())
-    };
-    let client = insighto::Client::builder(KEY)
-        .base_url(refused)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = refused_client();
     texts.push(format!(
         "transport: {}",
         client.get_profile().await.unwrap_err()

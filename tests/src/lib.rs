@@ -28,6 +28,30 @@ pub fn spec() -> &'static Spec {
     })
 }
 
+/// The update's free-text fields (a string without a format), read from the spec: a new
+/// one joins every test that writes each text field.
+pub fn text_fields() -> &'static [String] {
+    static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let spec = spec();
+        let update = spec
+            .component("UserProfileUpdate")
+            .expect("openapi.yaml has UserProfileUpdate");
+        let fields: Vec<String> = update["properties"]
+            .as_object()
+            .expect("UserProfileUpdate has properties")
+            .iter()
+            .filter(|(_, field)| {
+                let field = insighto_contract::diff::effective(spec, field);
+                field["type"] == "string" && field.get("format").is_none()
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        assert!(!fields.is_empty(), "UserProfileUpdate has no text field");
+        fields
+    })
+}
+
 /// A sandbox on loopback whose responses are each checked against the spec's schema
 /// for their operation and status; dropping it fails the test if any did not match.
 pub struct TestServer {
@@ -224,6 +248,15 @@ pub async fn running() -> (TestServer, insighto::Client) {
     let server = TestServer::start().await;
     let client = server.client();
     (server, client)
+}
+
+/// What a finished process printed: its stdout, then its stderr.
+pub fn stdout_and_stderr(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -11,6 +11,7 @@ use axum::{
     body::{Body, Bytes},
     http::{HeaderMap, Method, Response, Uri},
 };
+use serde_json::json;
 
 pub const KEY: &str = "in-SeCrEt+key/with=odd&chars0123456789abcdefghij";
 
@@ -118,6 +119,110 @@ impl Scripted {
             .build()
             .unwrap()
     }
+}
+
+/// A canned answer that the client must turn into one kind of error.
+pub struct ErrorResponse {
+    /// The kind, as the tests name it (`rate_limited`, `timeout`, ...).
+    pub kind: &'static str,
+    pub canned: Canned,
+}
+
+/// How long the client of [`ErrorResponse::serve`] waits: well under the delay of the
+/// `timeout` answer.
+pub const ERROR_CLIENT_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// One answer per error kind the client maps, in a fixed order (the wire snapshot of the
+/// error texts follows it). With `echo`, the server repeats it after every text it sends
+/// back, the way pydantic echoes bad input: the redaction test passes the key.
+pub fn error_responses(echo: Option<&str>) -> Vec<ErrorResponse> {
+    let said = |text: &str| match echo {
+        Some(echo) => format!("{text} {echo}"),
+        None => text.to_owned(),
+    };
+    let validation = json!({"detail": [
+        {"loc": ["body", "email"], "msg": said("value is not a valid email address"), "type": "value_error"},
+        {"loc": ["body", "tags", 0], "msg": "bad", "type": "x"},
+    ]});
+    let bad_gateway = format!(
+        "<html><body><h1>{}</h1></body></html>",
+        said("502 Bad Gateway")
+    );
+    [
+        (
+            "unauthorized",
+            Canned::json(401, json!({"detail": said("Not authenticated")})),
+        ),
+        (
+            "forbidden",
+            Canned::json(403, json!({"detail": said("Not enough permissions")})),
+        ),
+        (
+            "not_found",
+            Canned::json(404, json!({"detail": said("User not found")})),
+        ),
+        ("validation", Canned::json(422, validation)),
+        (
+            "rate_limited",
+            Canned::json(429, json!({"detail": said("Too many requests")}))
+                .header("retry-after", "30"),
+        ),
+        (
+            "server",
+            Canned::raw(500, "text/plain", said("Internal Server Error")),
+        ),
+        ("bad_gateway", Canned::raw(502, "text/html", bad_gateway)),
+        (
+            "unexpected_status",
+            Canned::raw(418, "text/plain", said("teapot")),
+        ),
+        (
+            "undecodable",
+            Canned::raw(200, "application/json", "{\"data\": 1}"),
+        ),
+        (
+            "timeout",
+            Canned::json(200, json!({})).delayed(Duration::from_secs(3)),
+        ),
+    ]
+    .into_iter()
+    .map(|(kind, canned)| ErrorResponse { kind, canned })
+    .collect()
+}
+
+impl ErrorResponse {
+    /// Serves only this answer; returns a client of it with no retries that gives up
+    /// after [`ERROR_CLIENT_TIMEOUT`].
+    pub async fn serve(self) -> insighto::Client {
+        let server = Scripted::start(vec![self.canned]).await;
+        insighto::Client::builder(KEY)
+            .base_url(&server.url)
+            .timeout(ERROR_CLIENT_TIMEOUT)
+            .retry(insighto::RetryPolicy::none())
+            .build()
+            .unwrap()
+    }
+}
+
+/// A base URL on loopback where nothing listens, so connecting is refused.
+pub fn refused_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Another test may bind the freed port on 127.0.0.1 meanwhile; nothing in these
+    // suites listens on 127.0.0.2, so the connection is surely refused there.
+    format!("http://127.0.0.2:{port}")
+}
+
+/// A client of [`refused_url`] with no retries.
+pub fn refused_client() -> insighto::Client {
+    insighto::Client::builder(KEY)
+        .base_url(refused_url())
+        .retry(insighto::RetryPolicy::none())
+        .build()
+        .unwrap()
 }
 
 /// The documented example envelope, from openapi.yaml itself.

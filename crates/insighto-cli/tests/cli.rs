@@ -8,6 +8,7 @@ use std::{
 use std::time::Duration;
 
 use assert_cmd::{Command, cargo::cargo_bin};
+use insighto_tests::stdout_and_stderr;
 use serde_json::Value;
 
 /// The binary with a private data directory and no ambient configuration.
@@ -22,14 +23,6 @@ fn insighto(data: &tempfile::TempDir) -> Command {
 }
 
 /// Everything a user sees of a run.
-fn stdout_and_stderr(output: &std::process::Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 fn json_of(output: &[u8]) -> Value {
     serde_json::from_slice(output)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(output)))

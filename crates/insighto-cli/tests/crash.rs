@@ -11,15 +11,7 @@ use std::{
 use assert_cmd::cargo::cargo_bin;
 use insighto::{RetryPolicy, types::UserProfileUpdate};
 use insighto_sandbox::{Sandbox, SandboxOptions};
-
-const FIELDS: [&str; 6] = [
-    "first_name",
-    "last_name",
-    "phone",
-    "state",
-    "country",
-    "address",
-];
+use insighto_tests::text_fields;
 
 /// An update that sets one text field.
 fn update(field: &str, value: String) -> UserProfileUpdate {
@@ -59,9 +51,9 @@ async fn sigkill_under_write_load_loses_no_acknowledged_update() {
         .build()
         .unwrap();
     let id = client.get_profile().await.unwrap().id;
-    let acked = Arc::new(Mutex::new([0u64; FIELDS.len()]));
+    let acked = Arc::new(Mutex::new(vec![0u64; text_fields().len()]));
     let mut writers = Vec::new();
-    for (i, field) in FIELDS.into_iter().enumerate() {
+    for (i, field) in text_fields().iter().enumerate() {
         let (client, acked) = (client.clone(), acked.clone());
         writers.push(tokio::spawn(async move {
             for n in 1u64.. {
@@ -81,7 +73,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_update() {
     for w in writers {
         w.await.unwrap();
     }
-    let acked = *acked.lock().unwrap();
+    let acked = acked.lock().unwrap().clone();
     assert!(
         acked.iter().all(|&n| n > 0),
         "no load reached the server: {acked:?}"
@@ -101,8 +93,8 @@ async fn sigkill_under_write_load_loses_no_acknowledged_update() {
         .build()
         .unwrap();
     let profile = serde_json::to_value(after.get_profile().await.unwrap()).unwrap();
-    for (i, field) in FIELDS.into_iter().enumerate() {
-        let stored: u64 = profile[field]
+    for (i, field) in text_fields().iter().enumerate() {
+        let stored: u64 = profile[field.as_str()]
             .as_str()
             .unwrap()
             .rsplit('-')

@@ -4,7 +4,10 @@
 use std::time::{Duration, Instant};
 
 use assert_cmd::{Command, cargo::cargo_bin};
-use insighto_tests::faulty::{Behavior, Faulty, response};
+use insighto_tests::{
+    faulty::{Behavior, Faulty, response},
+    stdout_and_stderr,
+};
 
 const KEY: &str = "in-CliHardeningKey000000000000000000000000000000";
 
@@ -153,12 +156,7 @@ fn a_key_echoed_with_lower_case_hex_is_hidden() {
         ])
         .output()
         .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-    .to_lowercase();
+    let all = stdout_and_stderr(&output).to_lowercase();
     assert_eq!(output.status.code(), Some(4), "{all}");
     assert!(all.contains("[redacted]"), "{all}");
     assert!(!all.contains("hardening"), "key printed: {all}");

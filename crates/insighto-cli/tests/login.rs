@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::{Command, cargo::cargo_bin};
-use insighto_tests::TestServer;
+use insighto_tests::{TestServer, stdout_and_stderr};
 
 /// A private home: config and data directories of its own, no ambient settings.
 struct Home {
@@ -45,12 +45,10 @@ impl Home {
             .write_stdin(stdin)
             .output()
             .unwrap();
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        (output.status.code().unwrap_or(-1), text)
+        (
+            output.status.code().unwrap_or(-1),
+            stdout_and_stderr(&output),
+        )
     }
 }
 
