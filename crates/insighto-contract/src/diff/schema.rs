@@ -68,12 +68,12 @@ impl Differ<'_> {
             Some(r) => r.trim_start_matches('#').to_owned(),
             None => at.to_owned(),
         };
-        if !self.seen.insert((
-            at.clone(),
-            o.to_string(),
-            n.to_string(),
-            dir == Dir::Request,
-        )) {
+        if !self.compared.insert(super::walk::Compared {
+            at: at.clone(),
+            old: o.to_string(),
+            new: n.to_string(),
+            request: dir == Dir::Request,
+        }) {
             return;
         }
         self.docs(&o, &n, &at, &["description", "title", "example"]);

@@ -22,7 +22,18 @@ pub(super) struct Differ<'a> {
     pub(super) mapped: BTreeMap<String, String>,
     changes: Vec<Change>,
     /// Schemas already compared: (where, old, new, in a request).
-    pub(super) seen: BTreeSet<(String, String, String, bool)>,
+    /// The schema pairs compared so far: each is compared once.
+    pub(super) compared: BTreeSet<Compared>,
+}
+
+/// One comparison of two effective schemas: where, both schemas (as JSON text, so that
+/// they can be ordered), and in which direction.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Compared {
+    pub(super) at: String,
+    pub(super) old: String,
+    pub(super) new: String,
+    pub(super) request: bool,
 }
 
 /// Every change from `old` to `new`, worst first, then by location.
@@ -37,7 +48,7 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
         new,
         mapped,
         changes: Vec::new(),
-        seen: BTreeSet::new(),
+        compared: BTreeSet::new(),
     };
     d.servers();
     d.security_schemes();
