@@ -80,15 +80,20 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 "#;
 
-/// The workspace's crates meant for crates.io (not `publish = false`), from `cargo metadata`.
-pub fn publishable(root: &Path) -> Result<Vec<(String, String)>, String> {
+/// `cargo metadata --no-deps` of the workspace.
+fn workspace_metadata(root: &Path) -> Result<Value, String> {
     let out = run(Command::new("cargo").current_dir(root).args([
         "metadata",
         "--no-deps",
         "--format-version",
         "1",
     ]))?;
-    let meta: Value = serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
+    serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))
+}
+
+/// The workspace's crates meant for crates.io (not `publish = false`), from `cargo metadata`.
+pub fn publishable(root: &Path) -> Result<Vec<(String, String)>, String> {
+    let meta = workspace_metadata(root)?;
     Ok(meta["packages"]
         .as_array()
         .into_iter()
@@ -325,14 +330,7 @@ impl Drop for Sandbox {
 
 /// Where cargo builds this workspace (`target/` unless `CARGO_TARGET_DIR` moves it).
 fn target_directory(root: &Path) -> Result<PathBuf, String> {
-    let out = run(Command::new("cargo").current_dir(root).args([
-        "metadata",
-        "--no-deps",
-        "--format-version",
-        "1",
-    ]))?;
-    let meta: Value = serde_json::from_str(&out).map_err(|e| format!("cargo metadata: {e}"))?;
-    meta["target_directory"]
+    workspace_metadata(root)?["target_directory"]
         .as_str()
         .map(PathBuf::from)
         .ok_or_else(|| "cargo metadata gives no target_directory".to_owned())
