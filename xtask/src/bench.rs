@@ -418,6 +418,29 @@ fn build_cost(
 }
 
 pub(crate) struct Killed(pub(crate) Child);
+
+/// Starts `insighto-bench ARGS` (release build), a server that prints its URL as its
+/// first line; the server stops when the returned guard is dropped.
+pub(crate) fn bench_server(
+    root: &Path,
+    args: &[&std::ffi::OsStr],
+    what: &str,
+) -> Result<(Killed, String), String> {
+    let mut child = Command::new(root.join("target/release/insighto-bench"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let child = Killed(child);
+    let url = BufReader::new(stdout)
+        .lines()
+        .next()
+        .ok_or(format!("{what} exited"))?
+        .map_err(|e| e.to_string())?;
+    Ok((child, url))
+}
 impl Drop for Killed {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -562,20 +585,11 @@ fn load(
     let body = http_get_body(&format!("{}/api/v1/user?api_key={}", file.url, file.key))?;
     let body_file = dir.join("body.json");
     std::fs::write(&body_file, &body).map_err(|e| e.to_string())?;
-    let mut limit = Command::new(root.join("target/release/insighto-bench"))
-        .arg("limit")
-        .arg(&body_file)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the limit server: {e}"))?;
-    let limit_stdout = limit.stdout.take().expect("piped");
-    let _limit = Killed(limit);
-    let limit_url = BufReader::new(limit_stdout)
-        .lines()
-        .next()
-        .ok_or("the limit server exited")?
-        .map_err(|e| e.to_string())?;
+    let (_limit, limit_url) = bench_server(
+        root,
+        &["limit".as_ref(), body_file.as_os_str()],
+        "the limit server",
+    )?;
 
     let prism_port = free_port();
     let prism = Command::new(&tools.prism)

@@ -9,13 +9,9 @@
 //! out. The baseline sends the same request (key in the query, same headers) and decodes
 //! into the same generated types, so only the client's own layer differs.
 
-use std::{
-    io::{BufRead, BufReader},
-    path::Path,
-    process::{Command, Stdio},
-};
+use std::{path::Path, process::Command};
 
-use crate::bench::{Killed, mark, run};
+use crate::bench::{bench_server, mark, run};
 
 /// Calls in the short and the long run of each side.
 pub struct Calls {
@@ -53,19 +49,7 @@ pub const MAX_RATIO: f64 = 1.03;
 /// when valgrind is missing.
 pub fn instructions(root: &Path, calls: &Calls) -> Result<(String, Vec<(String, bool)>), String> {
     let bin = root.join("target/release/insighto-bench");
-    let mut server = Command::new(&bin)
-        .arg("serve")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start the bench server: {e}"))?;
-    let stdout = server.stdout.take().expect("piped");
-    let server = Killed(server);
-    let base = BufReader::new(stdout)
-        .lines()
-        .next()
-        .ok_or("the bench server exited")?
-        .map_err(|e| e.to_string())?;
+    let (server, base) = bench_server(root, &["serve".as_ref()], "the bench server")?;
 
     let mut table = String::from(
         "| operation | client instructions/call | baseline instructions/call | client / baseline |\n|---|---:|---:|---:|\n",
