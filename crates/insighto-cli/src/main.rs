@@ -11,7 +11,7 @@ mod logs;
 mod redact;
 mod terminal;
 
-use std::{net::SocketAddr, path::PathBuf, process::ExitCode};
+use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use insighto::{Client, Error, config::Settings, types::UserProfile};
@@ -235,7 +235,8 @@ fn main() -> ExitCode {
     );
     let failed = |failure: Failure| {
         let message = terminal::escape_keeping_lines(&secrets.redact(&failure.message));
-        eprintln!("error: {message}");
+        // Not `eprintln!`, which panics when stderr is closed.
+        let _ = writeln!(std::io::stderr().lock(), "error: {message}");
         ExitCode::from(failure.code)
     };
     let prepared = match prepared.and_then(|p| logs::init(secrets.clone()).map(|()| p)) {
@@ -245,7 +246,10 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(exit::OTHER);
         }
     };

@@ -255,3 +255,22 @@ fn a_date_time_no_server_can_store_is_a_usage_error() {
             .code(2);
     }
 }
+
+#[test]
+fn a_closed_stderr_gives_the_exit_code_not_a_panic() {
+    let config = tempfile::tempdir().unwrap();
+    // stderr is a pipe nobody reads any more: writing the message fails (EPIPE).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(cargo_bin("insighto"))
+        .args(["profile", "show"])
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("HOME", config.path())
+        .env_remove("INSIGHTO_API_KEY")
+        .env_remove("INSIGHTO_BASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2), "no key is a usage error, exit 2");
+}
