@@ -15,7 +15,8 @@ use insighto::{
 use crate::{Failure, exit, out};
 
 /// What the command line gave explicitly (not from the environment or a default).
-#[derive(Debug, Default)]
+// No `Debug`: it holds the API key as given.
+#[derive(Default)]
 pub struct Explicit {
     pub api_key: Option<String>,
     pub base_url: Option<String>,

@@ -22,7 +22,8 @@ use fields::UpdateFlags;
 // Exit codes scripts can rely on, and what each failure maps to.
 use exits as exit;
 
-#[derive(Debug, Parser)]
+// No `Debug`: it holds the API key as given.
+#[derive(Parser)]
 #[command(
     name = "insighto",
     version,
