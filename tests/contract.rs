@@ -25,10 +25,7 @@ fn spec_shapes(component: &str) -> Vec<(String, Shape)> {
         .component(component)
         .unwrap_or_else(|| panic!("no component {component}"));
     shapes_of(schema, |raw| {
-        let mut prop = spec.resolve(raw);
-        if let Some([only]) = prop["allOf"].as_array().map(Vec::as_slice) {
-            prop = spec.resolve(only);
-        }
+        let prop = spec.effective(raw);
         let (kind, format) = match raw["$ref"].as_str() {
             Some(r) => (format!("ref:{}", r.rsplit('/').next().unwrap()), None),
             None => (

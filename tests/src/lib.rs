@@ -16,16 +16,13 @@ use axum::{
     middleware::Next,
     response::Response,
 };
-use insighto_contract::Spec;
+use insighto_contract::{JsonSchemaExt, Spec};
 use insighto_sandbox::{Account, Sandbox, SandboxOptions};
 use tokio::{sync::oneshot, task::JoinHandle};
 
-/// `openapi.yaml`, parsed once.
+/// `openapi.yaml` (the copy in `insighto-spec`, kept identical), parsed once.
 pub fn spec() -> &'static Spec {
-    static SPEC: OnceLock<Spec> = OnceLock::new();
-    SPEC.get_or_init(|| {
-        Spec::parse(include_str!("../../openapi.yaml")).expect("openapi.yaml parses")
-    })
+    Spec::bundled()
 }
 
 /// The update's free-text fields (a string without a format), read from the spec: a new
@@ -33,19 +30,11 @@ pub fn spec() -> &'static Spec {
 pub fn text_fields() -> &'static [String] {
     static FIELDS: OnceLock<Vec<String>> = OnceLock::new();
     FIELDS.get_or_init(|| {
-        let spec = spec();
-        let update = spec
-            .component("UserProfileUpdate")
-            .expect("openapi.yaml has UserProfileUpdate");
-        let fields: Vec<String> = update["properties"]
-            .as_object()
-            .expect("UserProfileUpdate has properties")
-            .iter()
-            .filter(|(_, field)| {
-                let field = insighto_contract::diff::effective(spec, field);
-                field["type"] == "string" && field.get("format").is_none()
-            })
-            .map(|(name, _)| name.clone())
+        let fields: Vec<String> = spec()
+            .component_fields("UserProfileUpdate")
+            .into_iter()
+            .filter(|field| field.kind == insighto_spec::Kind::String)
+            .map(|field| field.name)
             .collect();
         assert!(!fields.is_empty(), "UserProfileUpdate has no text field");
         fields
@@ -191,9 +180,10 @@ async fn conform(
         .map(|p| p.as_str().to_owned());
     let response = next.run(req).await;
     let Some(route) = route else { return response };
-    let Some(op) = spec().doc["paths"]
-        .get(&route)
-        .and_then(|item| item.get(&method))
+    let Some(op) = spec()
+        .operations()
+        .into_iter()
+        .find(|op| op.path == route && op.method == method)
     else {
         return response; // the spec document itself, or a method the spec lacks
     };
@@ -202,11 +192,7 @@ async fn conform(
     let bytes = axum::body::to_bytes(body, usize::MAX)
         .await
         .unwrap_or_default();
-    let responses = &op["responses"];
-    let documented = responses
-        .get(status.to_string())
-        .or_else(|| responses.get(format!("{}XX", status / 100)))
-        .map(|r| spec().resolve(r));
+    let documented = op.documents(status).then(|| op.response(status)).flatten();
     let problem = match documented {
         None => Some(format!(
             "{method} {route} -> {status}: status not documented"

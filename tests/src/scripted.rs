@@ -227,7 +227,7 @@ pub fn refused_client() -> insighto::Client {
 
 /// The documented example envelope, from openapi.yaml itself.
 pub fn documented_envelope() -> serde_json::Value {
-    crate::spec().doc["components"]["examples"]["DocumentedProfileEnvelope"]["value"].clone()
+    crate::spec().doc()["components"]["examples"]["DocumentedProfileEnvelope"]["value"].clone()
 }
 
 /// Every string a caller could see of an error: Display, Debug and the source chain.

@@ -292,7 +292,7 @@ fn read(path: &Path) -> Result<String, String> {
 }
 
 /// Writes `text` unless the file already holds it (keeps cargo's fingerprints).
-fn write(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write(path: &Path, text: &str) -> Result<(), String> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
         return Ok(());
     }
@@ -300,7 +300,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 }
 
 /// Copies `from` into `to`, leaving out the top-level entries named in `skip`.
-fn copy_dir(from: &Path, to: &Path, skip: &[&str]) -> Result<(), String> {
+pub(crate) fn copy_dir(from: &Path, to: &Path, skip: &[&str]) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| e.to_string())?;
     for entry in std::fs::read_dir(from).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;

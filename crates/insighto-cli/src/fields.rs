@@ -1,93 +1,82 @@
-//! The `profile update` flags: `--<field>` and `--clear-<field>` for every field of
-//! `UserProfileUpdate`. The list is checked against the type's JSON Schema by a test,
-//! so a field added to the spec cannot be missed silently.
+//! The `profile update` flags: `--<field>` and `--clear-<field>` for every property of
+//! the spec's `UserProfileUpdate`, read from `openapi.yaml` (the `insighto-spec` copy
+//! the client is generated from). A field added to the spec gets its flags, its value
+//! parser and its help text here with no edit: the flags build the update body as JSON,
+//! which the generated `UserProfileUpdate` then reads.
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
-use insighto::{Patch, Timestamp, types::UserProfileUpdate};
+use insighto::{Timestamp, types::UserProfileUpdate};
+use insighto_spec::{Field, Kind, Spec};
+use serde_json::{Map, Value};
 
-/// How a flag's value is parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    Email,
-    Bool,
-    Uuid,
-    DateTime,
+/// The component whose properties become flags.
+const UPDATE_SCHEMA: &str = "UserProfileUpdate";
+
+/// Every updatable field, in the spec's order.
+pub fn fields() -> &'static [Field] {
+    static FIELDS: std::sync::OnceLock<Vec<Field>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| Spec::bundled().component_fields(UPDATE_SCHEMA))
 }
 
-macro_rules! update_fields {
-    ($($field:ident: $kind:ident),* $(,)?) => {
-        /// Every updatable field and how its value is parsed.
-        pub const FIELDS: &[(&str, Kind)] = &[$((stringify!($field), Kind::$kind)),*];
-
-        /// Sets one field of `update`: `None` clears it.
-        fn apply(update: &mut UserProfileUpdate, field: &str, value: Option<&str>) -> Result<(), String> {
-            match field {
-                $(stringify!($field) => {
-                    update.$field = Some(match value {
-                        None => Patch::Clear,
-                        Some(v) => Patch::Set(update_fields!(@parse $kind, v)),
-                    });
-                })*
-                other => return Err(format!("unknown field {other}")),
-            }
-            Ok(())
+/// The JSON value of a flag's text, by the field's kind.
+fn parse(field: &Field, text: &str) -> Result<Value, String> {
+    match field.kind {
+        Kind::Boolean => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("{text:?} is not a boolean (use true or false)")),
+        },
+        Kind::Uuid => text
+            .parse::<uuid::Uuid>()
+            .map(|id| Value::String(id.to_string()))
+            .map_err(|_| format!("{text:?} is not a uuid")),
+        Kind::DateTime => text
+            .parse::<Timestamp>()
+            .map_err(|_| {
+                format!("{text:?} is not a date-time (RFC 3339, such as 1990-12-10T00:00:00Z)")
+            })
+            .and_then(|t| serde_json::to_value(t).map_err(|e| e.to_string())),
+        Kind::Integer => text
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("{text:?} is not an integer")),
+        Kind::Number => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| format!("{text:?} is not a number")),
+        Kind::Array | Kind::Object | Kind::Other => {
+            serde_json::from_str(text).map_err(|e| format!("{text:?} is not JSON: {e}"))
         }
-    };
-    (@parse Text, $v:expr) => { $v.to_owned() };
-    (@parse Email, $v:expr) => { $v.to_owned() };
-    (@parse Bool, $v:expr) => { parse_bool($v)? };
-    (@parse Uuid, $v:expr) => { parse_uuid($v)? };
-    (@parse DateTime, $v:expr) => { parse_datetime($v)? };
-}
-
-update_fields! {
-    first_name: Text,
-    last_name: Text,
-    email: Email,
-    is_active: Bool,
-    is_superuser: Bool,
-    birthdate: DateTime,
-    is_enterprise: Bool,
-    role_id: Uuid,
-    phone: Text,
-    state: Text,
-    country: Text,
-    address: Text,
-    active_billing_plan_id: Uuid,
-    next_billing_plan_id: Uuid,
-    stripe_customer_id: Text,
-    stripe_subscription_id: Text,
-    stripe_subscription_status: Text,
-    stripe_has_payment_method: Bool,
-    is_trial: Bool,
-    used_trial: Bool,
-    is_paying: Bool,
-    stripe_last_payment_date: DateTime,
-    billing_updated_at: DateTime,
-    last_credits_refresh: DateTime,
-    next_credits_refresh: DateTime,
-}
-
-fn parse_bool(v: &str) -> Result<bool, String> {
-    match v {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(format!("{v:?} is not a boolean (use true or false)")),
+        _ => Ok(Value::String(text.to_owned())),
     }
 }
 
-fn parse_uuid(v: &str) -> Result<uuid::Uuid, String> {
-    v.parse().map_err(|_| format!("{v:?} is not a uuid"))
+/// The update body the given values make: `None` clears a field (sends null).
+fn update(values: Map<String, Value>) -> Result<UserProfileUpdate, String> {
+    serde_json::from_value(Value::Object(values)).map_err(|e| e.to_string())
 }
 
-fn parse_datetime(v: &str) -> Result<Timestamp, String> {
-    v.parse()
-        .map_err(|_| format!("{v:?} is not a date-time (RFC 3339, such as 1990-12-10T00:00:00Z)"))
+fn value_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Email => "EMAIL",
+        Kind::Boolean => "BOOL",
+        Kind::Uuid => "UUID",
+        Kind::DateTime => "DATETIME",
+        Kind::Integer => "INTEGER",
+        Kind::Number => "NUMBER",
+        Kind::Array | Kind::Object | Kind::Other => "JSON",
+        _ => "TEXT",
+    }
 }
 
 fn flag(field: &str) -> String {
     field.replace('_', "-")
+}
+
+fn clear_id(field: &str) -> String {
+    format!("clear_{field}")
 }
 
 /// The parsed `profile update` flags.
@@ -105,15 +94,18 @@ impl FromArgMatches for UpdateFlags {
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        for (field, _) in FIELDS {
-            let value = matches.get_one::<String>(field).map(String::as_str);
-            let clear = matches.get_flag(&format!("clear_{field}"));
-            if value.is_some() || clear {
-                apply(&mut self.update, field, value)
-                    .map_err(|e| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e))?;
-                self.changed += 1;
-            }
+        let invalid = |e: String| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e);
+        let mut values = Map::new();
+        for field in fields() {
+            let value = match matches.get_one::<String>(&field.name) {
+                Some(text) => parse(field, text).map_err(invalid)?,
+                None if matches.get_flag(&clear_id(&field.name)) => Value::Null,
+                None => continue,
+            };
+            values.insert(field.name.clone(), value);
         }
+        self.changed = values.len();
+        self.update = update(values).map_err(invalid)?;
         Ok(())
     }
 }
@@ -121,33 +113,30 @@ impl FromArgMatches for UpdateFlags {
 impl Args for UpdateFlags {
     fn augment_args(cmd: Command) -> Command {
         let mut cmd = cmd.next_help_heading("Fields");
-        for &(field, kind) in FIELDS {
-            let value_name = match kind {
-                Kind::Text => "TEXT",
-                Kind::Email => "EMAIL",
-                Kind::Bool => "BOOL",
-                Kind::Uuid => "UUID",
-                Kind::DateTime => "DATETIME",
+        for field in fields() {
+            let name = field.name.as_str();
+            // Each value is checked alone as the body would carry it, so that a bad one
+            // is refused by clap, naming its flag.
+            let check = move |text: &str| -> Result<String, String> {
+                let value = parse(field, text)?;
+                update(Map::from_iter([(field.name.clone(), value)]))?;
+                Ok(text.to_owned())
             };
-            let check = move |v: &str| -> Result<String, String> {
-                let mut probe = UserProfileUpdate::default();
-                apply(&mut probe, field, Some(v)).map(|()| v.to_owned())
-            };
-            let clear = format!("clear_{field}");
+            let about = field.description.as_deref().unwrap_or(name);
             cmd = cmd
                 .arg(
-                    Arg::new(field)
-                        .long(flag(field))
-                        .value_name(value_name)
+                    Arg::new(name)
+                        .long(flag(name))
+                        .value_name(value_name(field.kind))
                         .value_parser(check)
-                        .help(format!("Set {field}")),
+                        .help(format!("Set {name}: {about}")),
                 )
                 .arg(
-                    Arg::new(clear.clone())
-                        .long(format!("clear-{}", flag(field)))
+                    Arg::new(clear_id(name))
+                        .long(format!("clear-{}", flag(name)))
                         .action(ArgAction::SetTrue)
-                        .conflicts_with(field)
-                        .help(format!("Clear {field} (send null)")),
+                        .conflicts_with(name)
+                        .help(format!("Clear {name} (send null)")),
                 );
         }
         cmd
@@ -163,17 +152,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn flags_cover_exactly_the_update_schema() {
+    fn flags_cover_exactly_the_update_type() {
         let schema = serde_json::to_value(schemars::schema_for!(UserProfileUpdate)).unwrap();
-        let mut in_schema: Vec<&str> = schema["properties"]
+        let mut in_type: Vec<&str> = schema["properties"]
             .as_object()
             .unwrap()
             .keys()
             .map(String::as_str)
             .collect();
-        let mut in_cli: Vec<&str> = FIELDS.iter().map(|(f, _)| *f).collect();
-        in_schema.sort_unstable();
+        let mut in_cli: Vec<&str> = fields().iter().map(|f| f.name.as_str()).collect();
+        in_type.sort_unstable();
         in_cli.sort_unstable();
-        assert_eq!(in_cli, in_schema);
+        assert_eq!(in_cli, in_type);
+    }
+
+    #[test]
+    fn values_are_parsed_by_the_spec_kind_and_land_in_the_typed_update() {
+        let field = |name: &str| fields().iter().find(|f| f.name == name).unwrap();
+        let body = update(Map::from_iter([
+            (
+                "is_paying".into(),
+                parse(field("is_paying"), "true").unwrap(),
+            ),
+            ("phone".into(), Value::Null),
+            (
+                "birthdate".into(),
+                parse(field("birthdate"), "1990-12-10T00:00:00Z").unwrap(),
+            ),
+        ]))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"is_paying": true, "phone": null, "birthdate": "1990-12-10T00:00:00Z"})
+        );
+        assert!(
+            parse(field("is_paying"), "yes")
+                .unwrap_err()
+                .contains("boolean")
+        );
+        assert!(parse(field("role_id"), "x").unwrap_err().contains("uuid"));
+        assert!(
+            parse(field("birthdate"), "soon")
+                .unwrap_err()
+                .contains("date-time")
+        );
     }
 }

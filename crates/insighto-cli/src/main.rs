@@ -419,9 +419,11 @@ fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
         ));
         return Ok(());
     }
-    let names = std::iter::once("id")
-        .chain(fields::FIELDS.iter().map(|(name, _)| *name))
-        .chain(["follower_count", "following_count"]);
+    // Every property of the spec's profile: the required ones (the id) first, then the
+    // rest in the spec's order.
+    let mut shown = insighto_spec::Spec::bundled().component_fields("UserProfile");
+    shown.sort_by_key(|field| !field.required);
+    let names = shown.iter().map(|field| field.name.as_str());
     let width = names.clone().map(str::len).max().unwrap_or(0);
     let mut text = String::new();
     for name in names {

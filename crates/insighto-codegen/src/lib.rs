@@ -55,6 +55,7 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
         .map_err(|e| CodegenError::Generate(e.to_string()))?;
     let mut file = syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
     mark_types_non_exhaustive(&mut file);
+    keep_cleared_patches(&mut file);
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
@@ -79,6 +80,51 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
             s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
         }
     }
+}
+
+/// Makes every `Option<crate::Patch<T>>` field decode all three states: left out is
+/// `None`, `null` is `Some(Patch::Clear)`, a value is `Some(Patch::Set(v))`.
+///
+/// serde decodes `null` into an `Option` as `None` before `Patch` sees it, so without
+/// this a decoded update would silently lose every clear (the CLI builds its update
+/// from JSON, and users may read bodies they stored).
+fn keep_cleared_patches(file: &mut syn::File) {
+    let types = file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
+        _ => None,
+    });
+    for item in types.into_iter().flat_map(|(_, items)| items.iter_mut()) {
+        let syn::Item::Struct(s) = item else { continue };
+        for field in s.fields.iter_mut() {
+            if is_optional_patch(&field.ty) {
+                field.attrs.push(syn::parse_quote!(
+                    #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
+                ));
+            }
+        }
+    }
+}
+
+/// Whether `ty` is `Option<crate::Patch<_>>`.
+fn is_optional_patch(ty: &syn::Type) -> bool {
+    let last_arg = |ty: &syn::Type, name: &str| match ty {
+        syn::Type::Path(p) => match p.path.segments.last() {
+            Some(seg) if seg.ident == name => match &seg.arguments {
+                syn::PathArguments::AngleBracketed(args) => match args.args.first() {
+                    Some(syn::GenericArgument::Type(inner)) => Some(inner.clone()),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(inner) = last_arg(ty, "Option") else {
+        return false;
+    };
+    matches!(&inner, syn::Type::Path(p)
+        if p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>() == ["crate", "Patch"])
 }
 
 /// The extension that names the hand-written Rust type a component schema becomes.

@@ -16,9 +16,7 @@ const S: &str = "/components/schemas";
 
 /// The repository's `openapi.yaml`.
 pub fn base() -> Value {
-    Spec::parse(include_str!("../../../openapi.yaml"))
-        .unwrap()
-        .doc
+    Spec::bundled().doc().clone()
 }
 
 pub fn at<'a>(doc: &'a mut Value, pointer: &str) -> &'a mut Value {
@@ -66,7 +64,7 @@ impl Case {
         let (mut old, mut new) = (base(), base());
         (self.before)(&mut old);
         (self.after)(&mut new);
-        (Spec { doc: old }, Spec { doc: new })
+        (Spec::from_doc(old), Spec::from_doc(new))
     }
 }
 

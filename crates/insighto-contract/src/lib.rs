@@ -8,62 +8,20 @@ pub mod lint;
 
 use serde_json::{Map, Value, json};
 
-/// HTTP methods an OpenAPI path item can hold.
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+pub use insighto_spec::{METHODS, Spec, escape};
 
-/// A parsed OpenAPI document.
-#[derive(Debug, Clone)]
-pub struct Spec {
-    pub doc: Value,
+/// JSON Schema views of the spec's schemas, for validators.
+pub trait JsonSchemaExt {
+    /// A JSON Schema (2020-12) for `schema`, with the spec's components as `$defs`.
+    fn json_schema(&self, schema: &Value) -> Value;
+    /// Validates `instance` against `schema`; each error as "pointer: message".
+    fn validate(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>>;
 }
 
-impl Spec {
-    /// Parses YAML or JSON text.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let doc: Value =
-            serde_yaml_ng::from_str(text).map_err(|e| format!("not valid YAML: {e}"))?;
-        if !doc.is_object() {
-            return Err("the document is not a mapping".into());
-        }
-        Ok(Self { doc })
-    }
-
-    /// Follows `$ref`s (local ones only) until a non-reference value.
-    pub fn resolve<'a>(&'a self, mut value: &'a Value) -> &'a Value {
-        for _ in 0..32 {
-            match value.get("$ref").and_then(Value::as_str) {
-                Some(r) if r.starts_with('#') => match self.doc.pointer(&r[1..]) {
-                    Some(target) => value = target,
-                    None => return value,
-                },
-                _ => return value,
-            }
-        }
-        value
-    }
-
-    /// Every operation: (path, method, operation, JSON pointer of the operation).
-    pub fn operations(&self) -> Vec<(String, String, &Value, String)> {
-        let mut ops = Vec::new();
-        if let Some(paths) = self.doc["paths"].as_object() {
-            for (path, item) in paths {
-                for method in METHODS {
-                    if let Some(op) = item.get(method) {
-                        let pointer = format!("/paths/{}/{method}", escape(path));
-                        ops.push((path.clone(), method.to_owned(), op, pointer));
-                    }
-                }
-            }
-        }
-        ops
-    }
-
-    /// A JSON Schema (2020-12) for `schema`, with the spec's components as `$defs`.
-    pub fn json_schema(&self, schema: &Value) -> Value {
+impl JsonSchemaExt for Spec {
+    fn json_schema(&self, schema: &Value) -> Value {
         let mut defs = Map::new();
-        if let Some(schemas) = self.doc["components"]["schemas"].as_object() {
+        if let Some(schemas) = self.doc()["components"]["schemas"].as_object() {
             for (name, s) in schemas {
                 defs.insert(name.clone(), convert(s));
             }
@@ -81,8 +39,7 @@ impl Spec {
         root
     }
 
-    /// Validates `instance` against `schema`; each error as "pointer: message".
-    pub fn validate(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
+    fn validate(&self, schema: &Value, instance: &Value) -> Result<(), Vec<String>> {
         let compiled = self.json_schema(schema);
         let validator = jsonschema::options()
             .should_validate_formats(true)
@@ -98,16 +55,6 @@ impl Spec {
             Err(errors)
         }
     }
-
-    /// The schema of a named component.
-    pub fn component(&self, name: &str) -> Option<&Value> {
-        self.doc["components"]["schemas"].get(name)
-    }
-}
-
-/// Escapes a JSON pointer segment.
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
 }
 
 /// OpenAPI 3.0 schema object to JSON Schema 2020-12: `nullable` becomes a `null` type,

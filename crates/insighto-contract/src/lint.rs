@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::{Spec, escape};
+use crate::{JsonSchemaExt, Spec, escape};
 
 /// One broken rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +52,7 @@ fn add(findings: &mut Vec<Finding>, pointer: String, rule: &'static str, message
 
 /// `openapi-3.0`: progenitor reads only OpenAPI 3.0.
 fn openapi_version(spec: &Spec, findings: &mut Vec<Finding>) {
-    let version = spec.doc["openapi"].as_str().unwrap_or_default();
+    let version = spec.doc()["openapi"].as_str().unwrap_or_default();
     if !version.starts_with("3.0.") {
         add(
             findings,
@@ -66,7 +66,7 @@ fn openapi_version(spec: &Spec, findings: &mut Vec<Finding>) {
 /// `unique-path`: no two paths that differ only in their parameters' names.
 fn unique_paths(spec: &Spec, findings: &mut Vec<Finding>) {
     let mut templates: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(paths) = spec.doc["paths"].as_object() {
+    if let Some(paths) = spec.doc()["paths"].as_object() {
         for path in paths.keys() {
             let normalized = normalize_template(path);
             if let Some(first) = templates.insert(normalized, path.clone()) {
@@ -84,12 +84,13 @@ fn unique_paths(spec: &Spec, findings: &mut Vec<Finding>) {
 /// The rules of each operation, run one operation after another.
 fn operation_rules(spec: &Spec, findings: &mut Vec<Finding>) {
     let global_security = spec
-        .doc
+        .doc()
         .get("security")
         .and_then(Value::as_array)
         .is_some_and(|s| !s.is_empty());
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    for (_, _, op, pointer) in spec.operations() {
+    for operation in spec.operations() {
+        let (op, pointer) = (operation.value, operation.pointer());
         operation_docs(op, &pointer, findings);
         operation_tag(op, &pointer, findings);
         operation_security(op, &pointer, global_security, findings);
@@ -171,7 +172,7 @@ fn unique_operation_id(
 
 /// `schema-description`: every component schema and property is described.
 fn schema_descriptions(spec: &Spec, findings: &mut Vec<Finding>) {
-    if let Some(schemas) = spec.doc["components"]["schemas"].as_object() {
+    if let Some(schemas) = spec.doc()["components"]["schemas"].as_object() {
         for (name, schema) in schemas {
             described(
                 schema,
@@ -184,7 +185,8 @@ fn schema_descriptions(spec: &Spec, findings: &mut Vec<Finding>) {
 
 /// `response-open`: no response schema is closed to new fields.
 fn open_responses(spec: &Spec, findings: &mut Vec<Finding>) {
-    for (_, _, op, pointer) in spec.operations() {
+    for operation in spec.operations() {
+        let (op, pointer) = (operation.value, operation.pointer());
         let Some(responses) = op["responses"].as_object() else {
             continue;
         };
@@ -319,7 +321,7 @@ fn closed_objects(
 /// Every (pointer, schema, example) pair in the document.
 fn examples(spec: &Spec) -> Vec<(String, &Value, &Value)> {
     let mut found = Vec::new();
-    let doc = &spec.doc;
+    let doc = &spec.doc();
     if let Some(schemas) = doc["components"]["schemas"].as_object() {
         for (name, schema) in schemas {
             if let Some(example) = schema.get("example") {
@@ -332,7 +334,8 @@ fn examples(spec: &Spec) -> Vec<(String, &Value, &Value)> {
         }
     }
     let mut media_types: Vec<(String, &Value)> = Vec::new();
-    for (_, _, op, pointer) in spec.operations() {
+    for operation in spec.operations() {
+        let (op, pointer) = (operation.value, operation.pointer());
         if let Some(content) = spec.resolve(&op["requestBody"])["content"].as_object() {
             for (media, body) in content {
                 media_types.push((
@@ -381,9 +384,12 @@ mod tests {
     }
 
     fn rules_after(edit: impl FnOnce(&mut Value)) -> Vec<(String, &'static str)> {
-        let mut s = spec();
-        edit(&mut s.doc);
-        lint(&s).into_iter().map(|f| (f.pointer, f.rule)).collect()
+        let mut doc = spec().doc().clone();
+        edit(&mut doc);
+        lint(&Spec::from_doc(doc))
+            .into_iter()
+            .map(|f| (f.pointer, f.rule))
+            .collect()
     }
 
     #[test]

@@ -88,7 +88,7 @@ fn docs_only_changes_are_docs_only() {
         &mut new,
         "/components/examples/DocumentedProfileEnvelope/value/message",
     ) = json!("Hello");
-    let changes = diff(&Spec { doc: base() }, &Spec { doc: new });
+    let changes = diff(&Spec::from_doc(base()), &Spec::from_doc(new));
     assert!(changes.len() >= 3, "{changes:#?}");
     assert!(
         changes.iter().all(|c| c.http == Docs && c.rust == Docs),
@@ -126,7 +126,7 @@ fn reordering_is_no_change() {
         .as_array_mut()
         .unwrap()
         .reverse();
-    let changes = diff(&Spec { doc: base() }, &Spec { doc: new });
+    let changes = diff(&Spec::from_doc(base()), &Spec::from_doc(new));
     assert!(changes.is_empty(), "{changes:#?}");
 }
 
@@ -135,7 +135,7 @@ fn markdown_groups_by_severity_and_flags_disagreement() {
     let mut new = base();
     remove(&mut new, &schema("UserProfileUpdate/properties"), "phone");
     at(&mut new, GET)["summary"] = json!("Read my profile");
-    let report = markdown(&diff(&Spec { doc: base() }, &Spec { doc: new }), "main");
+    let report = markdown(&diff(&Spec::from_doc(base()), &Spec::from_doc(new)), "main");
     assert!(
         report.contains("**1 breaking**, 0 non-breaking, 1 docs-only against `main`"),
         "{report}"
@@ -154,7 +154,7 @@ fn markdown_groups_by_severity_and_flags_disagreement() {
 fn json_names_each_rule_and_its_explanation() {
     let mut new = base();
     remove(&mut new, &schema("UserProfileUpdate/properties"), "phone");
-    let report = json_report(&diff(&Spec { doc: base() }, &Spec { doc: new }), "main");
+    let report = json_report(&diff(&Spec::from_doc(base()), &Spec::from_doc(new)), "main");
     let change = &report["changes"][0];
     assert_eq!(change["rule"], "request-property-removed");
     assert_eq!(

@@ -13,7 +13,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
-    spec::spec,
+    spec::{Answer, spec},
     store::{Account, Store, StoreError, Update},
     validate,
 };
@@ -68,16 +68,6 @@ async fn request_id(request: Request, next: axum::middleware::Next) -> Response 
 /// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so
 /// that tests can see every documented error without a misbehaving server. Only a status
 /// the spec documents for the operation is honoured; any other `Prefer` is ignored.
-const PREFERABLE: &[(u16, &str)] = &[
-    (401, "Not authenticated"),
-    (403, "Not enough permissions"),
-    (404, "User not found"),
-    (429, "Too many requests"),
-    (500, "Internal Server Error"),
-    (502, "Bad Gateway"),
-    (503, "Service Unavailable"),
-];
-
 async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response {
     let wanted = request
         .headers()
@@ -93,34 +83,35 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
         return next.run(request).await;
     };
     let route = request.extensions().get::<axum::extract::MatchedPath>();
-    let responses = route.map(|r| {
-        let method = request.method().as_str().to_ascii_lowercase();
-        &spec().json["paths"][r.as_str()][method]["responses"]
+    let method = request.method().as_str().to_ascii_lowercase();
+    let operation = route.and_then(|r| {
+        (spec().model.operations().into_iter())
+            .find(|op| op.path == r.as_str() && op.method == method)
     });
-    let documented = |code: u16| {
-        responses.is_some_and(|r| {
-            r.get(code.to_string()).is_some() || r.get(format!("{}XX", code / 100)).is_some()
-        })
-    };
+    let documented = |code: u16| operation.is_some_and(|op| op.documents(code));
     let Some(code) = Some(wanted).filter(|&c| c >= 400 && documented(c)) else {
         return next.run(request).await;
     };
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if code == 422 {
+    if status == Answer::ValidationFailed.status() {
         let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
         return Failure(status, validate::error_body(&[issue])).into_response();
     }
-    match PREFERABLE.iter().find(|(c, _)| *c == code) {
-        Some((429, text)) => {
-            let mut response = detail(status, text).into_response();
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-            response
-        }
-        Some((_, text)) => detail(status, text).into_response(),
-        None => detail(status, "Error").into_response(),
+    // The body and headers are the ones the spec documents for the status: its own
+    // response's example detail, or for a class (`5XX`) the status's reason phrase.
+    let documented = operation.and_then(|op| op.response(code));
+    let own_entry = operation.is_some_and(|op| op.statuses().contains(&code.to_string().as_str()));
+    let own_example = documented
+        .filter(|_| own_entry)
+        .and_then(|r| r["content"]["application/json"]["example"]["detail"].as_str());
+    let text = own_example.unwrap_or(status.canonical_reason().unwrap_or("Error"));
+    let mut response = detail(status, text).into_response();
+    if documented.is_some_and(|r| r["headers"].get("Retry-After").is_some()) {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     }
+    response
 }
 
 /// An error answer: a status and FastAPI's `{"detail": ...}`.
@@ -169,7 +160,7 @@ fn authenticate<T>(
     account: impl Fn(&T) -> &Account,
 ) -> Result<T, Failure> {
     let Some(key) = key.filter(|k| !k.is_empty()) else {
-        return Err(detail(StatusCode::UNAUTHORIZED, "Not authenticated"));
+        return Err(detail(Answer::Unauthorized.status(), "Not authenticated"));
     };
     match lookup(key)? {
         Some(found) if account(&found).is_active => Ok(found),
@@ -179,12 +170,12 @@ fn authenticate<T>(
 }
 
 fn invalid_key() -> Failure {
-    detail(StatusCode::UNAUTHORIZED, "Invalid API key")
+    detail(Answer::Unauthorized.status(), "Invalid API key")
 }
 
 /// What FastAPI user templates answer for a deactivated account.
 fn inactive() -> Failure {
-    detail(StatusCode::BAD_REQUEST, "Inactive user")
+    detail(Answer::BadRequest.status(), "Inactive user")
 }
 
 /// The `{message, meta, data}` envelope around a profile as stored (valid JSON text).
@@ -229,7 +220,7 @@ async fn put_user(
     let body = validate::read_body(content_type.as_deref(), &body).map_err(|e| match e {
         validate::BodyError::Syntax(issues) => unprocessable(&issues),
         validate::BodyError::Unparsable => detail(
-            StatusCode::BAD_REQUEST,
+            Answer::BadRequest.status(),
             "There was an error parsing the body",
         ),
     })?;
@@ -254,14 +245,14 @@ async fn put_user(
         Update::Done(profile) => Ok(envelope("Data updated successfully", &profile)),
         Update::UnknownKey => Err(invalid_key()),
         Update::Inactive => Err(inactive()),
-        Update::Forbidden => Err(detail(StatusCode::FORBIDDEN, "Not enough permissions")),
-        Update::NotFound => Err(detail(StatusCode::NOT_FOUND, "User not found")),
+        Update::Forbidden => Err(detail(Answer::Forbidden.status(), "Not enough permissions")),
+        Update::NotFound => Err(detail(Answer::NotFound.status(), "User not found")),
     }
 }
 
 fn unprocessable(issues: &[validate::Issue]) -> Failure {
     Failure(
-        StatusCode::UNPROCESSABLE_ENTITY,
+        Answer::ValidationFailed.status(),
         validate::error_body(issues),
     )
 }
@@ -280,18 +271,18 @@ async fn read_body(body: Body, timeout: Duration) -> Result<axum::body::Bytes, F
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(detail(
-            StatusCode::PAYLOAD_TOO_LARGE,
+            Answer::PayloadTooLarge.status(),
             "Request body too large or unreadable",
         )),
         Err(_) => Err(detail(
-            StatusCode::REQUEST_TIMEOUT,
+            Answer::RequestTimeout.status(),
             "Request body not received in time",
         )),
     }
 }
 
 async fn openapi_json() -> Json<Value> {
-    Json(spec().json.clone())
+    Json(spec().model.doc().clone())
 }
 
 async fn not_found() -> Failure {

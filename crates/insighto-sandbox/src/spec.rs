@@ -1,23 +1,14 @@
 //! What the sandbox knows of the API, read from the same `openapi.yaml` the client is
 //! generated from, so the two cannot disagree about fields, types or formats.
 
-use std::sync::OnceLock;
+use std::{collections::HashMap, sync::OnceLock};
 
-use serde_json::Value;
+use axum::http::StatusCode;
 
+/// The kind of value a profile field holds on the wire, from the spec's type and format.
+pub use insighto_spec::Kind as FieldKind;
 /// The spec text, from the `insighto-spec` crate that the client is generated from too.
 pub use insighto_spec::OPENAPI_YAML;
-
-/// The kind of value a profile field holds on the wire.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    String,
-    Email,
-    Boolean,
-    Uuid,
-    DateTime,
-    Integer,
-}
 
 /// One field of the profile: its name, kind, and whether the update body may set it.
 #[derive(Debug, Clone)]
@@ -27,62 +18,83 @@ pub struct Field {
     pub updatable: bool,
 }
 
-/// The spec as JSON (served at `/api/v1/openapi.json`) and the profile fields in it.
+/// The spec (served at `/api/v1/openapi.json`) and the profile fields in it.
 pub struct Spec {
-    pub json: Value,
+    pub model: &'static insighto_spec::Spec,
     pub fields: Vec<Field>,
+    /// The status of each response component the operations refer to by name.
+    statuses: HashMap<String, u16>,
+}
+
+/// The error answers of the sandbox, each named as its response component in the spec
+/// (`#/components/responses/Unauthorized`), whose status the spec gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    RequestTimeout,
+    PayloadTooLarge,
+    ValidationFailed,
+}
+
+impl Answer {
+    /// Every answer, for the test that each has a status in the spec.
+    #[cfg(test)]
+    pub const ALL: [Self; 7] = [
+        Self::BadRequest,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::RequestTimeout,
+        Self::PayloadTooLarge,
+        Self::ValidationFailed,
+    ];
+
+    /// The status the spec documents for this answer; 500 if it documents none (a test
+    /// keeps the bundled spec from that).
+    pub fn status(self) -> StatusCode {
+        // The variant's name is the component's name.
+        let name = format!("{self:?}");
+        (spec().statuses.get(&name))
+            .and_then(|&code| StatusCode::from_u16(code).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
 }
 
 /// The parsed spec, built once.
 pub fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let json: Value =
-            serde_yaml_ng::from_str(OPENAPI_YAML).expect("openapi.yaml is valid YAML");
-        let fields = profile_fields(&json);
-        Spec { json, fields }
+        let model = insighto_spec::Spec::bundled();
+        let updatable = model.component_fields("UserProfileUpdate");
+        let fields = model
+            .component_fields("UserProfile")
+            .into_iter()
+            .map(|field| Field {
+                updatable: updatable.iter().any(|u| u.name == field.name),
+                name: field.name,
+                kind: field.kind,
+            })
+            .collect();
+        let statuses = model
+            .operations()
+            .iter()
+            .flat_map(|op| {
+                op.statuses().into_iter().filter_map(|status| {
+                    let reference = op.value["responses"][status]["$ref"].as_str()?;
+                    let name = reference.strip_prefix("#/components/responses/")?;
+                    Some((name.to_owned(), status.parse().ok()?))
+                })
+            })
+            .collect();
+        Spec {
+            model,
+            fields,
+            statuses,
+        }
     })
-}
-
-fn profile_fields(spec: &Value) -> Vec<Field> {
-    let schemas = &spec["components"]["schemas"];
-    let updatable = schemas["UserProfileUpdate"]["properties"]
-        .as_object()
-        .expect("UserProfileUpdate has properties");
-    schemas["UserProfile"]["properties"]
-        .as_object()
-        .expect("UserProfile has properties")
-        .iter()
-        .map(|(name, schema)| Field {
-            name: name.clone(),
-            kind: kind_of(spec, schema),
-            updatable: updatable.contains_key(name),
-        })
-        .collect()
-}
-
-fn resolve<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
-    if let Some(reference) = schema["$ref"].as_str() {
-        let pointer = reference.trim_start_matches('#');
-        return resolve(spec, spec.pointer(pointer).expect("$ref resolves"));
-    }
-    match schema["allOf"].as_array().map(Vec::as_slice) {
-        Some([only]) => resolve(spec, only),
-        _ => schema,
-    }
-}
-
-fn kind_of(spec: &Value, schema: &Value) -> FieldKind {
-    let schema = resolve(spec, schema);
-    match (schema["type"].as_str(), schema["format"].as_str()) {
-        (Some("boolean"), _) => FieldKind::Boolean,
-        (Some("integer"), _) => FieldKind::Integer,
-        (Some("string"), Some("email")) => FieldKind::Email,
-        (Some("string"), Some("uuid")) => FieldKind::Uuid,
-        (Some("string"), Some("date-time")) => FieldKind::DateTime,
-        (Some("string"), _) => FieldKind::String,
-        other => panic!("profile field of unsupported type {other:?}"),
-    }
 }
 
 #[cfg(test)]
@@ -101,5 +113,18 @@ mod tests {
         assert_eq!(kind("is_paying"), FieldKind::Boolean);
         assert_eq!(kind("follower_count"), FieldKind::Integer);
         assert!(!fields.iter().find(|f| f.name == "id").unwrap().updatable);
+    }
+
+    #[test]
+    fn every_answer_has_its_status_in_the_spec() {
+        for answer in Answer::ALL {
+            let status = answer.status();
+            assert!(status.is_client_error(), "{answer:?}: {status}");
+        }
+        assert_eq!(Answer::Unauthorized.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            Answer::ValidationFailed.status(),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
     }
 }

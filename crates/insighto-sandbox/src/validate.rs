@@ -155,6 +155,10 @@ fn check(field: &Field, value: &Value) -> Result<Value, lax::Refusal> {
             Value::String(_) => Ok(value.clone()),
             _ => Err(("string_type", "Input should be a valid string".into())),
         },
+        FieldKind::Number => match value {
+            Value::Number(_) => Ok(value.clone()),
+            _ => Err(("float_type", "Input should be a valid number".into())),
+        },
         FieldKind::Boolean => lax::boolean(value),
         FieldKind::Integer => match value.as_i64() {
             Some(n) => Ok(json!(n)),
@@ -163,6 +167,8 @@ fn check(field: &Field, value: &Value) -> Result<Value, lax::Refusal> {
         FieldKind::Email => lax::email(value),
         FieldKind::Uuid => lax::uuid(value),
         FieldKind::DateTime => lax::datetime(value),
+        // Arrays, objects and untyped values are stored as sent.
+        _ => Ok(value.clone()),
     }
 }
 

@@ -7,3 +7,7 @@
 /// assert!(insighto_spec::OPENAPI_YAML.contains("\nopenapi: 3.0"));
 /// ```
 pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
+
+mod model;
+
+pub use model::{Field, Kind, METHODS, Operation, ParseError, Spec, escape};

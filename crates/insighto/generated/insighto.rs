@@ -252,80 +252,105 @@ pub mod types {
     pub struct UserProfileUpdate {
         ///Identifier of the billing plan currently in force.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub active_billing_plan_id: ::std::option::Option<crate::Patch<::uuid::Uuid>>,
         ///Postal address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub address: ::std::option::Option<crate::Patch<String>>,
         ///When the billing details last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub billing_updated_at: ::std::option::Option<crate::Patch<crate::Timestamp>>,
         ///The user's date of birth, sent by the service as a date-time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub birthdate: ::std::option::Option<crate::Patch<crate::Timestamp>>,
         ///Country of the user's address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub country: ::std::option::Option<crate::Patch<String>>,
         ///The user's email address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub email: ::std::option::Option<crate::Patch<String>>,
         ///The user's first (given) name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub first_name: ::std::option::Option<crate::Patch<String>>,
         ///Whether the account is active.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub is_active: ::std::option::Option<crate::Patch<bool>>,
         ///Whether the account is on an enterprise agreement.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub is_enterprise: ::std::option::Option<crate::Patch<bool>>,
         ///Whether the account is currently paying.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub is_paying: ::std::option::Option<crate::Patch<bool>>,
         ///Whether the user is an administrator who may update other users' profiles.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub is_superuser: ::std::option::Option<crate::Patch<bool>>,
         ///Whether the account is in its trial period.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub is_trial: ::std::option::Option<crate::Patch<bool>>,
         ///When the account's credits were last refreshed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub last_credits_refresh: ::std::option::Option<crate::Patch<crate::Timestamp>>,
         ///The user's last (family) name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub last_name: ::std::option::Option<crate::Patch<String>>,
         ///Identifier of the billing plan that takes over at the next renewal.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub next_billing_plan_id: ::std::option::Option<crate::Patch<::uuid::Uuid>>,
         ///When the account's credits are next refreshed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub next_credits_refresh: ::std::option::Option<crate::Patch<crate::Timestamp>>,
         ///Phone number, free-form as the user entered it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub phone: ::std::option::Option<crate::Patch<String>>,
         ///Identifier of the user's role.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub role_id: ::std::option::Option<crate::Patch<::uuid::Uuid>>,
         ///State, province or region of the user's address.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub state: ::std::option::Option<crate::Patch<String>>,
         ///Stripe customer identifier of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub stripe_customer_id: ::std::option::Option<crate::Patch<String>>,
         ///Whether a payment method is on file with Stripe.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub stripe_has_payment_method: ::std::option::Option<crate::Patch<bool>>,
         ///When Stripe last recorded a payment.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub stripe_last_payment_date: ::std::option::Option<
             crate::Patch<crate::Timestamp>,
         >,
         ///Stripe subscription identifier of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub stripe_subscription_id: ::std::option::Option<crate::Patch<String>>,
         ///Subscription status as Stripe reports it (for example `active`); kept a free string because Stripe adds statuses over time.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub stripe_subscription_status: ::std::option::Option<crate::Patch<String>>,
         ///Whether the account has already used its trial.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[serde(default, deserialize_with = "crate::Patch::deserialize_present")]
         pub used_trial: ::std::option::Option<crate::Patch<bool>>,
     }
     impl UserProfileUpdate {

@@ -49,6 +49,29 @@ impl<T> Patch<T> {
     }
 }
 
+impl<T> Patch<T> {
+    /// Decodes a field that is present (a value or `null`) as `Some`; with
+    /// `#[serde(default)]` a missing field stays `None`. The generated update types use
+    /// it, because serde's own `Option` decoding would read `null` as `None`.
+    ///
+    /// ```
+    /// use insighto::{types::UserProfileUpdate, Patch};
+    ///
+    /// let update: UserProfileUpdate =
+    ///     serde_json::from_str(r#"{"first_name": "Ada", "phone": null}"#).unwrap();
+    /// assert_eq!(update.first_name, Some(Patch::set("Ada")));
+    /// assert_eq!(update.phone, Some(Patch::Clear));
+    /// assert_eq!(update.email, None);
+    /// ```
+    pub fn deserialize_present<'de, D>(deserializer: D) -> Result<Option<Self>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Self::deserialize(deserializer).map(Some)
+    }
+}
+
 impl<T> From<T> for Patch<T> {
     fn from(value: T) -> Self {
         Self::Set(value)
@@ -64,9 +87,8 @@ impl<T: Serialize> Serialize for Patch<T> {
     }
 }
 
-/// `null` decodes as [`Patch::Clear`] when the decoder reaches this type. Inside an
-/// `Option<Patch<T>>` serde maps `null` to `None` first, so decoding an update body is
-/// lossy; only encoding (what the client does) keeps all three states.
+/// `null` decodes as [`Patch::Clear`]. The generated update fields decode through
+/// [`Patch::deserialize_present`], so a decoded update body keeps all three states.
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Ok(match Option::<T>::deserialize(deserializer)? {

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{Rule, object, walk::Differ};
 use crate::{Spec, escape};
@@ -58,8 +58,8 @@ impl Differ<'_> {
 
     /// Compares the effective schemas `old` and `new`, seen in `dir`.
     pub(super) fn schema(&mut self, old: &Value, new: &Value, at: &str, dir: Dir) {
-        let o = effective(self.old, old);
-        let n = effective(self.new, new);
+        let o = self.old.effective(old);
+        let n = self.new.effective(new);
         if o.is_null() || n.is_null() {
             return;
         }
@@ -215,7 +215,7 @@ impl Differ<'_> {
                     .into_iter()
                     .flatten()
                     .map(|b| {
-                        let mut b = effective(spec, b);
+                        let mut b = spec.effective(b);
                         strip_docs(&mut b);
                         b.to_string()
                     })
@@ -326,47 +326,6 @@ fn named(v: &Value) -> Option<&str> {
     }
 }
 
-/// The schema as it means: `$ref`s resolved and every `allOf` merged with the keywords
-/// beside it (which win over the members'), properties and `required` united.
-pub fn effective(spec: &Spec, v: &Value) -> Value {
-    effective_at(spec, v, 0)
-}
-
-fn effective_at(spec: &Spec, v: &Value, depth: usize) -> Value {
-    let v = spec.resolve(v);
-    let Some(all) = v.get("allOf").and_then(Value::as_array) else {
-        return v.clone();
-    };
-    if depth > 32 {
-        return v.clone();
-    }
-    let mut out = Map::new();
-    let members = all.iter().map(|m| effective_at(spec, m, depth + 1));
-    let siblings = std::iter::once(Value::Object(object(v)));
-    for part in members.chain(siblings) {
-        for (key, value) in object(&part) {
-            match key.as_str() {
-                "allOf" => {}
-                "properties" => {
-                    let merged = out.entry(key).or_insert_with(|| Value::Object(Map::new()));
-                    if let (Value::Object(m), Value::Object(add)) = (merged, value) {
-                        m.extend(add);
-                    }
-                }
-                "required" => {
-                    let mut set = required_set(&Value::Object(out.clone()));
-                    set.extend(required_set(&serde_json::json!({ "required": value })));
-                    out.insert(key, serde_json::json!(set));
-                }
-                _ => {
-                    out.insert(key, value);
-                }
-            }
-        }
-    }
-    Value::Object(out)
-}
-
 /// The Rust type typify gives a value (`required`: whether it must be present), as text
 /// for comparison: a component is its name (or its hand-written type), an optional or
 /// nullable value an `Option`, a string with length or pattern constraints a newtype.
@@ -376,7 +335,7 @@ fn rust_field_type(
     v: &Value,
     required: bool,
 ) -> String {
-    let e = effective(spec, v);
+    let e = spec.effective(v);
     let inner = rust_inner(spec, mapped, v, 0);
     if !required || nullable(&e) && !inner.starts_with("crate::Patch") {
         format!("Option<{inner}>")
@@ -398,7 +357,7 @@ fn rust_inner(spec: &Spec, mapped: &BTreeMap<String, String>, v: &Value, depth: 
             None => format!("types::{name}"),
         };
     }
-    let e = effective(spec, v);
+    let e = spec.effective(v);
     if depth > 16 {
         return "?".into();
     }

@@ -40,7 +40,7 @@ pub(super) struct Compared {
 pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     let mapped = [old, new]
         .iter()
-        .flat_map(|s| object(&s.doc["components"]["schemas"]))
+        .flat_map(|s| object(&s.doc()["components"]["schemas"]))
         .filter_map(|(name, v)| Some((name, v.get(RUST_TYPE_EXTENSION)?.as_str()?.to_owned())))
         .collect();
     let mut d = Differ {
@@ -55,8 +55,8 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     d.components();
     d.operations();
     d.docs(
-        &old.doc["info"],
-        &new.doc["info"],
+        &old.doc()["info"],
+        &new.doc()["info"],
         "/info",
         &["title", "description", "contact", "license"],
     );
@@ -114,7 +114,7 @@ impl Differ<'_> {
 
     fn servers(&mut self) {
         let urls = |s: &Spec| -> BTreeSet<String> {
-            s.doc["servers"]
+            s.doc()["servers"]
                 .as_array()
                 .into_iter()
                 .flatten()
@@ -136,8 +136,8 @@ impl Differ<'_> {
 
     fn security_schemes(&mut self) {
         let (old, new) = (
-            object(&self.old.doc["components"]["securitySchemes"]),
-            object(&self.new.doc["components"]["securitySchemes"]),
+            object(&self.old.doc()["components"]["securitySchemes"]),
+            object(&self.new.doc()["components"]["securitySchemes"]),
         );
         for (name, o) in &old {
             let at = format!("/components/securitySchemes/{}", escape(name));
@@ -175,7 +175,7 @@ impl Differ<'_> {
                 format!("security scheme {name} added"),
             );
         }
-        if self.old.doc.get("security") != self.new.doc.get("security") {
+        if self.old.doc().get("security") != self.new.doc().get("security") {
             self.add(
                 "/security",
                 Rule::SecurityRequirementChanged,
@@ -189,7 +189,7 @@ impl Differ<'_> {
     /// appears, the same, under another was renamed.
     fn components(&mut self) {
         let types = |s: &Spec| -> BTreeMap<String, Value> {
-            object(&s.doc["components"]["schemas"])
+            object(&s.doc()["components"]["schemas"])
                 .into_iter()
                 .filter(|(name, _)| !self.mapped.contains_key(name))
                 .collect()
@@ -238,7 +238,10 @@ impl Differ<'_> {
         let index = |s: &Spec| -> BTreeMap<(String, String), (Value, String)> {
             s.operations()
                 .into_iter()
-                .map(|(p, m, op, ptr)| ((p, m), (op.clone(), ptr)))
+                .map(|op| {
+                    let key = (op.path.to_owned(), op.method.to_owned());
+                    (key, (op.value.clone(), op.pointer()))
+                })
                 .collect()
         };
         let (old, new) = (index(self.old), index(self.new));
@@ -317,7 +320,7 @@ impl Differ<'_> {
         let security = |op: &Value, spec: &Spec| {
             op.get("security")
                 .cloned()
-                .unwrap_or_else(|| spec.doc["security"].clone())
+                .unwrap_or_else(|| spec.doc()["security"].clone())
         };
         if security(old, self.old) != security(new, self.new) {
             self.add(
