@@ -187,3 +187,59 @@ fn required_nullable_properties_must_be_present() {
     let null_message = serde_json::json!({"message": null, "meta": {}, "data": {"id": "3c90c3cc-0d44-4b50-8888-8dd25736052a"}});
     assert!(serde_json::from_value::<types::UserProfileResponse>(null_message).is_ok());
 }
+
+/// Every error status each operation documents, answered with the spec's own example,
+/// becomes the client error its response names (`x-insighto-error`), keeps its status,
+/// and is never an unexpected status. A status added to `openapi.yaml` joins this test.
+#[tokio::test]
+async fn every_documented_error_status_becomes_the_error_the_spec_names() {
+    use insighto_tests::scripted::{Canned, Scripted};
+    let mut checked = 0;
+    for op in spec().operations() {
+        for key in op.statuses() {
+            let statuses: Vec<u16> = match key.strip_suffix("XX") {
+                Some(class) => {
+                    let class: u16 = class.parse().unwrap();
+                    vec![class * 100, class * 100 + 2, class * 100 + 3]
+                }
+                None => vec![key.parse().unwrap()],
+            };
+            for status in statuses.into_iter().filter(|s| *s >= 400) {
+                let response = op.response(status).unwrap();
+                let named = response[insighto_spec::ERROR_EXTENSION].as_str();
+                let (media, body) = response["content"]
+                    .as_object()
+                    .and_then(|content| content.iter().next())
+                    .map(|(media, m)| (media.clone(), m["example"].clone()))
+                    .unwrap();
+                let body = match body {
+                    serde_json::Value::String(text) if media != "application/json" => text,
+                    json => json.to_string(),
+                };
+                let server = Scripted::start(vec![Canned::raw(status, &media, body)]).await;
+                let client = server.client();
+                let err = match op.method {
+                    "get" => client.get_profile().await.unwrap_err(),
+                    _ => client
+                        .update_profile(
+                            "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap(),
+                            &types::UserProfileUpdate::default(),
+                        )
+                        .await
+                        .unwrap_err(),
+                };
+                let what = format!("{} {} -> {status}: {err:?}", op.method, op.path);
+                assert_eq!(err.status(), Some(status), "{what}");
+                match named {
+                    Some(class) => assert!(format!("{err:?}").starts_with(class), "{what}"),
+                    None => assert!(
+                        matches!(err, insighto::Error::UnexpectedStatus { .. }),
+                        "{what}"
+                    ),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 20, "only {checked} statuses checked");
+}

@@ -2223,3 +2223,20 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// The hand-written error each error status of `openapi.yaml` becomes, from its response's `x-insighto-error`.
+pub(crate) fn error_class(status: u16) -> Option<crate::error::ErrorClass> {
+    #[allow(unreachable_patterns)]
+    match status {
+        400 => Some(crate::error::ErrorClass::BadRequest),
+        401 => Some(crate::error::ErrorClass::Unauthorized),
+        403 => Some(crate::error::ErrorClass::Forbidden),
+        404 => Some(crate::error::ErrorClass::NotFound),
+        413 => Some(crate::error::ErrorClass::BadRequest),
+        414 => Some(crate::error::ErrorClass::BadRequest),
+        422 => Some(crate::error::ErrorClass::Validation),
+        429 => Some(crate::error::ErrorClass::RateLimited),
+        431 => Some(crate::error::ErrorClass::BadRequest),
+        500..=599 => Some(crate::error::ErrorClass::Server),
+        _ => None,
+    }
+}

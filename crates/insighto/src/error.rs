@@ -71,12 +71,25 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
+/// The errors an error status can become, as `openapi.yaml` names them on each response
+/// (`x-insighto-error`); the generated `error_class` maps statuses to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorClass {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    Validation,
+    RateLimited,
+    Server,
+}
+
 /// A failed API call.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// 401: the key is missing or unknown.
-    #[error("the Insighto API rejected the API key (401): {detail}")]
+    #[error("the Insighto API rejected the API key ({}): {detail}", response.status())]
     Unauthorized {
         /// The server's `detail`.
         detail: String,
@@ -84,7 +97,7 @@ pub enum Error {
         response: ResponseMeta,
     },
     /// 403: the key may not do this (older FastAPI versions also use 403 for a bad key).
-    #[error("the Insighto API refused the request (403): {detail}")]
+    #[error("the Insighto API refused the request ({}): {detail}", response.status())]
     Forbidden {
         /// The server's `detail`.
         detail: String,
@@ -104,7 +117,7 @@ pub enum Error {
         response: ResponseMeta,
     },
     /// 404: no such user.
-    #[error("not found (404): {detail}")]
+    #[error("not found ({}): {detail}", response.status())]
     NotFound {
         /// The server's `detail`.
         detail: String,
@@ -112,7 +125,7 @@ pub enum Error {
         response: ResponseMeta,
     },
     /// 422: the request did not validate; `detail` says which field and why.
-    #[error("the request did not validate (422): {}", summarize(detail))]
+    #[error("the request did not validate ({}): {}", response.status(), summarize(detail))]
     Validation {
         /// FastAPI's list of problems.
         detail: Vec<ValidationError>,
@@ -120,7 +133,7 @@ pub enum Error {
         response: ResponseMeta,
     },
     /// 429: too many requests, after any retries allowed.
-    #[error("rate limited by the Insighto API (429){}", retry_hint(*retry_after))]
+    #[error("rate limited by the Insighto API ({}){}", response.status(), retry_hint(*retry_after))]
     RateLimited {
         /// How long the server asked to wait, if it said.
         retry_after: Option<Duration>,
@@ -204,11 +217,12 @@ impl Error {
     /// The HTTP status of the response behind this error, if there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Unauthorized { .. } => Some(401),
-            Self::Forbidden { .. } => Some(403),
-            Self::NotFound { .. } => Some(404),
-            Self::Validation { .. } => Some(422),
-            Self::RateLimited { .. } => Some(429),
+            // The table in `openapi.yaml` may give a variant more than one status.
+            Self::Unauthorized { response, .. }
+            | Self::Forbidden { response, .. }
+            | Self::NotFound { response, .. }
+            | Self::Validation { response, .. }
+            | Self::RateLimited { response, .. } => Some(response.status()),
             Self::Server { status, .. }
             | Self::BadRequest { status, .. }
             | Self::UnexpectedStatus { status, .. }
@@ -336,54 +350,56 @@ impl Error {
     ) -> Self {
         let detail = || detail_text(body, key);
         let status = response.status();
-        match status {
-            400 | 413 | 414 | 431 => Self::BadRequest {
+        match crate::generated::error_class(status) {
+            Some(ErrorClass::BadRequest) => Self::BadRequest {
                 status,
                 detail: detail(),
                 response,
             },
-            401 => Self::Unauthorized {
+            Some(ErrorClass::Unauthorized) => Self::Unauthorized {
                 detail: detail(),
                 response,
             },
-            403 => Self::Forbidden {
+            Some(ErrorClass::Forbidden) => Self::Forbidden {
                 detail: detail(),
                 response,
             },
-            404 => Self::NotFound {
+            Some(ErrorClass::NotFound) => Self::NotFound {
                 detail: detail(),
                 response,
             },
-            422 => match serde_json::from_slice::<crate::types::HttpValidationError>(body) {
-                Ok(parsed) => Self::Validation {
-                    detail: parsed
-                        .detail
-                        .into_iter()
-                        .map(|v| redact_issue(v, key))
-                        .collect(),
-                    response,
-                },
-                Err(e) => Self::Decode {
-                    status,
-                    reason: format!(
-                        "422 body is not FastAPI's HTTPValidationError: {}",
-                        key.redact(&e.to_string())
-                    ),
-                    excerpt: excerpt(body, key),
-                    response,
-                },
-            },
-            429 => Self::RateLimited {
+            Some(ErrorClass::Validation) => {
+                match serde_json::from_slice::<crate::types::HttpValidationError>(body) {
+                    Ok(parsed) => Self::Validation {
+                        detail: parsed
+                            .detail
+                            .into_iter()
+                            .map(|v| redact_issue(v, key))
+                            .collect(),
+                        response,
+                    },
+                    Err(e) => Self::Decode {
+                        status,
+                        reason: format!(
+                            "{status} body is not FastAPI's HTTPValidationError: {}",
+                            key.redact(&e.to_string())
+                        ),
+                        excerpt: excerpt(body, key),
+                        response,
+                    },
+                }
+            }
+            Some(ErrorClass::RateLimited) => Self::RateLimited {
                 retry_after,
                 detail: detail(),
                 response,
             },
-            500..=599 => Self::Server {
+            Some(ErrorClass::Server) => Self::Server {
                 status,
                 detail: detail(),
                 response,
             },
-            _ => Self::UnexpectedStatus {
+            None => Self::UnexpectedStatus {
                 status,
                 excerpt: excerpt(body, key),
                 response,

@@ -9,9 +9,7 @@ use serde_json::Value;
 use super::{Rule, object, walk::Differ};
 use crate::{Spec, escape};
 
-/// The extension naming the hand-written Rust type of a component schema (read by
-/// insighto-codegen too): a change inside such a component keeps the Rust type.
-pub const RUST_TYPE_EXTENSION: &str = "x-insighto-rust-type";
+pub use insighto_spec::RUST_TYPE_EXTENSION;
 
 /// Which way a schema travels: what a client sends, or what it receives.
 #[derive(Clone, Copy, PartialEq, Eq)]
