@@ -143,7 +143,8 @@ fn with_added_fields(text: &str) -> Result<String, String> {
             json!({ "description": description, "allOf": [{ "$ref": component }] }),
         );
     }
-    serde_yaml_ng::to_string(&doc).map_err(|e| e.to_string())
+    // JSON is YAML: every reader of the spec takes it as it is.
+    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
 }
 
 /// Gives the copy's CLI binary its own name.

@@ -327,9 +327,18 @@ mod tests {
             Ok::<_, CodegenError>(prettyplease::unparse(&syn::parse_quote!(#item)))
         };
         let code = table(spec).unwrap();
-        assert!(code.contains("413 => Some(crate::error::ErrorClass::BadRequest)"), "{code}");
-        assert!(code.contains("500..=599 => Some(crate::error::ErrorClass::Server)"), "{code}");
-        assert!(!code.contains("408"), "RequestTimeout names no error: {code}");
+        assert!(
+            code.contains("413 => Some(crate::error::ErrorClass::BadRequest)"),
+            "{code}"
+        );
+        assert!(
+            code.contains("500..=599 => Some(crate::error::ErrorClass::Server)"),
+            "{code}"
+        );
+        assert!(
+            !code.contains("408"),
+            "RequestTimeout names no error: {code}"
+        );
         // The GET's 400 given another error than the PUT's.
         let conflicting = spec.replacen(
             "        '400':\n          $ref: '#/components/responses/BadRequest'",
@@ -338,6 +347,9 @@ mod tests {
         );
         assert_ne!(conflicting, spec);
         let err = table(&conflicting).unwrap_err().to_string();
-        assert!(err.contains("status 400 is Server in one operation and BadRequest"), "{err}");
+        assert!(
+            err.contains("status 400 is Server in one operation and BadRequest"),
+            "{err}"
+        );
     }
 }
