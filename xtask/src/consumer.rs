@@ -109,6 +109,9 @@ pub fn publishable(root: &Path) -> Result<Vec<(String, String)>, String> {
 /// Packages every publishable crate (verifying each: it must build from its own package
 /// alone) into `target/package-verify/package` and returns that directory.
 pub fn package(root: &Path, verify: bool) -> Result<PathBuf, String> {
+    // Held until packaging ends: another checkout packaging at the same time would
+    // otherwise remove the crates this run's verification is building from.
+    let _lock = lock_cargo_home()?;
     forget_unpacked_packages(root)?;
     let verify_target = root.join("target/package-verify");
     forget_built_packages(root, &verify_target)?;
@@ -158,15 +161,36 @@ fn forget_built_packages(root: &Path, target: &Path) -> Result<(), String> {
     Ok(())
 }
 
+fn cargo_home() -> Result<PathBuf, String> {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or_else(|| "neither CARGO_HOME nor HOME is set".to_owned())
+}
+
+/// An exclusive lock on `$CARGO_HOME/insighto-package.lock`, waited for if another
+/// `cargo xtask package` holds it; released when dropped.
+fn lock_cargo_home() -> Result<std::fs::File, String> {
+    let path = cargo_home()?.join("insighto-package.lock");
+    let file = std::fs::File::create(&path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    if file.try_lock().is_err() {
+        eprintln!(
+            "waiting for another `cargo xtask package` to finish ({})",
+            path.display()
+        );
+        file.lock()
+            .map_err(|e| format!("cannot lock {}: {e}", path.display()))?;
+    }
+    Ok(file)
+}
+
 /// Verification builds each package against the others through a local registry, which
 /// cargo unpacks into `$CARGO_HOME/registry/src/-<hash>/NAME-VERSION` and then reuses while
 /// the version stays the same, even when the package changed. Removing our crates there
 /// makes every run verify what it just packaged.
 fn forget_unpacked_packages(root: &Path) -> Result<(), String> {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let home = cargo_home()?;
     let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else {
         return Ok(());
     };

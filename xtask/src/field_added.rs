@@ -8,8 +8,10 @@
 //! stores the values, the table and the JSON output show them, and clearing works.
 //!
 //! The copy shares this workspace's target directory, so only the workspace's own
-//! crates are compiled again. Its binary is renamed so that it cannot replace the real
-//! `insighto` there.
+//! crates are compiled again. Cargo names a path crate's artifacts after its name,
+//! version and path relative to the workspace root, which are the same in the copy, so
+//! the copy's crates get another patch version (their artifacts would otherwise
+//! overwrite this workspace's) and its binary another name.
 
 use std::{
     path::{Path, PathBuf},
@@ -43,6 +45,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         crate::semver::write(&repo.join(path), &spec)?;
     }
     rename_binary(&repo.join("crates/insighto-cli/Cargo.toml"))?;
+    other_version(&repo.join("Cargo.toml"))?;
 
     println!(
         "field-added: building the copy's CLI with `nickname` and `newsletter` added to the spec"
@@ -51,7 +54,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         .args([
             "build",
             "--quiet",
-            "--locked",
+            "--offline",
             "-p",
             "insighto-cli",
             "--bin",
@@ -162,6 +165,22 @@ fn rename_binary(manifest: &Path) -> Result<(), String> {
         ));
     }
     crate::semver::write(manifest, &renamed)
+}
+
+/// Moves the copy's workspace version up by 1000 patch releases (still within every
+/// caret requirement between its crates).
+fn other_version(manifest: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
+    let table = "[workspace.package]\nversion = \"";
+    let start = text.find(table).ok_or("no [workspace.package] version")? + table.len();
+    let end = start + text[start..].find('"').ok_or("unterminated version")?;
+    let version = &text[start..end];
+    let (head, patch) = version.rsplit_once('.').ok_or("version is not X.Y.Z")?;
+    let patch: u64 = patch
+        .parse()
+        .map_err(|_| format!("version {version} is not X.Y.Z"))?;
+    let moved = format!("{}{head}.{}{}", &text[..start], patch + 1000, &text[end..]);
+    crate::semver::write(manifest, &moved)
 }
 
 /// The copy's CLI, run with `--sandbox` in a home of its own and no `INSIGHTO_*`

@@ -91,12 +91,17 @@ pub fn read_key() -> Result<String, Failure> {
 
 /// Checks `key` with one `GET /api/v1/user` and stores it (with the base URL, unless it
 /// is the real service's) in the config file.
+/// `login --api-key`: the key would sit in the shell's history and the process list.
+pub fn login_refuses_api_key() -> Failure {
+    Failure::new(
+        exit::USAGE,
+        "`insighto login` reads the key from the terminal or stdin, not --api-key",
+    )
+}
+
 pub async fn login(explicit: &Explicit, key: &str, force: bool) -> Result<(), Failure> {
     if explicit.api_key.is_some() {
-        return Err(Failure::new(
-            exit::USAGE,
-            "`insighto login` reads the key from the terminal or stdin, not --api-key",
-        ));
+        return Err(login_refuses_api_key());
     }
     let path = config_path()?;
     let file = existing(&path, force, "login")?;
@@ -107,6 +112,7 @@ pub async fn login(explicit: &Explicit, key: &str, force: bool) -> Result<(), Fa
     )?;
     let base_url = settings.base_url.0;
     let client = Client::builder(key).base_url(&base_url).build()?;
+    crate::warn_if_key_in_clear(&client);
     let me = client.get_profile().await?;
     let mut saved = file.unwrap_or_default();
     saved.api_key = Some(ApiKey::new(key)?);

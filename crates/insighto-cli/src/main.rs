@@ -197,6 +197,10 @@ impl Prepared {
                     "--sandbox needs no login: it uses the sandbox's demo key",
                 ));
             }
+            // Refused before the prompt, so that nobody types a key for nothing.
+            Command::Login { .. } if explicit.api_key.is_some() => {
+                return Err(config::login_refuses_api_key());
+            }
             Command::Login { .. } => Self {
                 login_key: Some(config::read_key()?),
                 ..Self::default()
@@ -361,7 +365,21 @@ async fn connect(
                  (or try --sandbox to use a local sandbox)",
             )
         })??;
-    Ok((tuning.apply(builder).build()?, None))
+    let client = tuning.apply(builder).build()?;
+    warn_if_key_in_clear(&client);
+    Ok((client, None))
+}
+
+/// Says so on stderr when the key is about to cross the network unencrypted.
+pub(crate) fn warn_if_key_in_clear(client: &Client) {
+    if client.sends_key_in_clear() {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: {} is plain http to another machine: the API key travels unencrypted",
+            client.base_url()
+        );
+    }
 }
 
 /// The sandbox database in the user's data directory.

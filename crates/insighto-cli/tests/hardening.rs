@@ -274,3 +274,26 @@ fn a_closed_stderr_gives_the_exit_code_not_a_panic() {
         .unwrap();
     assert_eq!(status.code(), Some(2), "no key is a usage error, exit 2");
 }
+
+/// A key sent over plain http to another machine is said to travel unencrypted (the key
+/// itself is not shown); to this machine, or over https, nothing is said.
+#[test]
+fn plain_http_to_another_machine_is_warned_about() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |base_url: &str| {
+        let out = insighto(&data)
+            .args(["--api-key", KEY, "--base-url", base_url])
+            .args(["--timeout", "1", "--retries", "0", "profile", "show"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // TEST-NET-1 and a closed loopback port: both fail fast, only the first is remote.
+    let remote = run("http://192.0.2.1:9");
+    assert!(remote.contains("travels unencrypted"), "{remote}");
+    assert!(!remote.contains(KEY), "{remote}");
+    for local in ["http://127.0.0.1:9", "http://localhost:9", "http://[::1]:9"] {
+        let said = run(local);
+        assert!(!said.contains("unencrypted"), "{local}: {said}");
+    }
+}

@@ -121,12 +121,15 @@ async fn a_rejected_key_is_not_saved() {
     assert!(!home.config_file().exists());
     let (code, text) = home.run(&["--base-url", server.url(), "login"], "\n", &[]);
     assert_eq!(code, 2, "{text}");
-    let (code, _) = home.run(
+    // Refused before the key is read: with nothing on stdin the reason is the flag.
+    let (code, text) = home.run(
         &["--api-key", wrong, "--base-url", server.url(), "login"],
-        wrong,
+        "",
         &[],
     );
-    assert_eq!(code, 2, "login takes no --api-key");
+    assert_eq!(code, 2, "login takes no --api-key: {text}");
+    assert!(text.contains("not --api-key"), "{text}");
+    assert_no(wrong, &text);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -437,6 +437,12 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ConfigError> {
         let key = self.key?;
         let base_url = normalize_base_url(&self.base_url)?;
+        if crate::tls::key_in_clear(&base_url) {
+            tracing::warn!(
+                base_url = %base_url,
+                "plain http to another machine: the API key will travel unencrypted"
+            );
+        }
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             ConfigError::HttpClient("the user agent is not a valid header value".to_owned())
         })?;

@@ -31,12 +31,20 @@ pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
         return Cow::Borrowed(text);
     }
     let wanted: Vec<char> = secret.chars().collect();
+    if wanted.len() > MAX_ENCODED_SECRET {
+        // Too long to search in every encoding; the raw form is still hidden.
+        return match text.contains(secret) {
+            true => Cow::Owned(blank_key_parameters(&text.replace(secret, REDACTED)).into_owned()),
+            false => blank_key_parameters(text),
+        };
+    }
     let bytes = text.as_bytes();
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
+    let mut memo = Memo::new();
     while i < bytes.len() {
-        match match_secret(bytes, i, &wanted) {
+        match longest_match(bytes, i, &wanted, 0, &mut memo) {
             Some(end) => {
                 out.push_str(&text[copied..i]);
                 out.push_str(REDACTED);
@@ -103,15 +111,36 @@ fn blank_key_parameters(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// The end of the longest occurrence of `secret` starting at byte `i`, if any.
-fn match_secret(text: &[u8], i: usize, secret: &[char]) -> Option<usize> {
-    let Some((&c, rest)) = secret.split_first() else {
+/// Secrets longer than this (in chars) are searched for raw only: the search below
+/// recurses once per char of the secret.
+const MAX_ENCODED_SECRET: usize = 1024;
+
+/// Results of [`longest_match`] by (byte offset, chars of the secret already matched).
+/// They do not depend on where the occurrence started, so one table serves the whole
+/// text and the search stays linear in it: without it, a text where several encodings
+/// of each char match (a secret of backslashes) takes exponential time.
+type Memo = std::collections::HashMap<(usize, usize), Option<usize>>;
+
+/// The end of the longest occurrence of `secret[k..]` starting at byte `i`, if any.
+fn longest_match(
+    text: &[u8],
+    i: usize,
+    secret: &[char],
+    k: usize,
+    memo: &mut Memo,
+) -> Option<usize> {
+    let Some(&c) = secret.get(k) else {
         return Some(i);
     };
-    ways(text.get(i..)?, c)
+    if let Some(&known) = memo.get(&(i, k)) {
+        return known;
+    }
+    let found = ways(text.get(i..)?, c)
         .into_iter()
-        .filter_map(|len| match_secret(text, i + len, rest))
-        .max()
+        .filter_map(|len| longest_match(text, i + len, secret, k + 1, memo))
+        .max();
+    memo.insert((i, k), found);
+    found
 }
 
 /// Every length of a prefix of `text` that writes `c`: raw, percent-encoded (each UTF-8
@@ -180,6 +209,21 @@ fn json_unit(s: &[u8]) -> Option<(u16, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_of_backslashes_are_found_in_linear_time() {
+        // Each `\` of the secret matches raw (`\`) and escaped (`\\`) at once; without
+        // the memo this took 2^40 steps.
+        let secret = "\\".repeat(40);
+        let text = format!("x{}y", "\\".repeat(20_000));
+        let shown = redact_secret(&text, &secret);
+        assert!(shown.contains(REDACTED) && !shown.contains(&secret));
+        let long = "k".repeat(MAX_ENCODED_SECRET + 1);
+        assert_eq!(
+            redact_secret(&format!("a{long}b"), &long),
+            format!("a{REDACTED}b")
+        );
+    }
 
     #[test]
     fn a_truncated_echo_of_the_key_is_hidden_by_its_parameter() {

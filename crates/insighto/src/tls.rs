@@ -99,3 +99,43 @@ fn without_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
 fn without_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     builder
 }
+/// Whether a request to `base_url` would carry the key unencrypted past this machine:
+/// plain http to a host that is not loopback (`localhost`, `127.0.0.0/8`, `::1`).
+pub(crate) fn key_in_clear(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    if url.scheme() != "http" {
+        return false;
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => !ip.is_loopback(),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name != "localhost" && !name.ends_with(".localhost")
+        }
+    }
+}
+
+impl crate::Client {
+    /// Whether this client sends its API key unencrypted over the network: its base URL
+    /// is plain `http` to a host other than this machine. The key is in the query string,
+    /// so anyone on the path can read it; the client still works (a proxy or a test
+    /// server may need it), and logs a warning when it is built.
+    ///
+    /// ```
+    /// let key = "in-0123456789abcdefghijklmnopqrstuvwxyzABCDEFG";
+    /// let remote = insighto::Client::builder(key).base_url("http://api.example.com").build()?;
+    /// assert!(remote.sends_key_in_clear());
+    /// let local = insighto::Client::builder(key).base_url("http://127.0.0.1:8080").build()?;
+    /// assert!(!local.sends_key_in_clear());
+    /// # Ok::<(), insighto::ConfigError>(())
+    /// ```
+    pub fn sends_key_in_clear(&self) -> bool {
+        key_in_clear(self.base_url())
+    }
+}

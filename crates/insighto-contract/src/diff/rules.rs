@@ -74,7 +74,7 @@ rules! {
     OperationIdChanged = "operation-id-changed", B, B, "generated clients rename the method";
     MethodChanged = "method-changed", B, N, "old requests miss; the regenerated Rust method keeps its name";
     PathChanged = "path-changed", B, N, "old requests miss; the regenerated Rust method keeps its name";
-    PathParameterRenamed = "path-parameter-renamed", X, B, "the URLs are the same, the generated builder method for the parameter is renamed";
+    PathParameterRenamed = "path-parameter-renamed", D, D, "the URLs are the same; only the private generated client names the parameter";
     ParameterRemoved = "parameter-removed", B, B, "requests sending it may be refused; its builder method is gone";
     ParameterBecameRequired = "parameter-became-required", B, B, "requests without it are refused";
     ParameterAddedRequired = "parameter-added-required", B, B, "every old request lacks it";
