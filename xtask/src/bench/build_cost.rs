@@ -11,7 +11,9 @@ use std::{
 use super::{
     Options,
     process::run,
-    report::{Figures, Section, Verdict, thresholds},
+    report::{Section, Verdict},
+    table::Figures,
+    thresholds,
 };
 
 /// `leaf` under the most recently modified directory of `dir` whose name starts with

@@ -13,7 +13,9 @@ use std::{path::Path, process::Command};
 
 use super::{
     process::{bench_server, run},
-    report::{Align, Section, Table, Verdict, thresholds},
+    report::{Section, Verdict},
+    table::{Align, Table},
+    thresholds,
 };
 
 /// Calls in the short and the long run of each side.

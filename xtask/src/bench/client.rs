@@ -10,8 +10,10 @@ use insighto_bench_report::{Measurements, Round};
 use super::{
     callgrind::{self, Calls},
     process::run,
-    report::{Figures, Section, Verdict, thresholds},
+    report::{Section, Verdict},
     say,
+    table::Figures,
+    thresholds,
 };
 
 /// Calls of each callgrind run.

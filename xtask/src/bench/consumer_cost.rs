@@ -8,8 +8,10 @@ use crate::consumer::{Cost, Flavor, build, create, package};
 
 use super::{
     process::run,
-    report::{Align, Section, Table, Verdict, thresholds},
+    report::{Section, Verdict},
     say,
+    table::{Align, Table},
+    thresholds,
 };
 
 pub fn build_cost(root: &Path) -> Result<Section, String> {

@@ -3,7 +3,11 @@
 
 use insighto_bench_report::Measurements;
 
-use super::report::{Figures, Section, Verdict, thresholds};
+use super::{
+    report::{Section, Verdict},
+    table::Figures,
+    thresholds,
+};
 
 pub fn decoding(m: &Measurements) -> Section {
     let mut t = Figures::new();

@@ -13,7 +13,9 @@ use std::{
 use super::{
     Options, Tools,
     process::{Killed, bench_server, free_port, wait_for_port},
-    report::{Figures, Section, Verdict, thresholds},
+    report::{Section, Verdict},
+    table::Figures,
+    thresholds,
     wrk::{Load, wrk},
 };
 

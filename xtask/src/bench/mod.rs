@@ -9,7 +9,8 @@
 //! 4. `load`: the sandbox under load from wrk, against the framework's limit and Prism.
 //! 5. `consumer_cost`: clean builds of an application outside the workspace.
 //!
-//! `report` holds the verdicts, their thresholds (one place) and the markdown tables;
+//! `report` holds the verdicts and assembles the report, `thresholds` every pass target
+//! (the one place they are written, each with its reason), `table` the markdown tables;
 //! `process` and `wrk` are the helpers the measurements share. Tools besides cargo are
 //! installed by `.ci/bench-tools` only, never here.
 
@@ -21,6 +22,8 @@ mod decode;
 mod load;
 pub mod process;
 mod report;
+mod table;
+mod thresholds;
 mod wrk;
 
 use std::{

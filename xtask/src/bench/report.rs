@@ -1,118 +1,12 @@
-//! What the bench reports: markdown tables of figures, and verdicts that hold a measured
-//! value against a threshold from [`thresholds`], the one place the targets are written.
+//! What the bench reports: numbered sections of markdown, then verdicts that hold each
+//! measured value against its threshold (`thresholds.rs`), then those thresholds.
 
 use std::{fmt, path::Path};
 
-/// A bound a measured value must keep.
-#[derive(Clone, Copy, Debug)]
-pub enum Bound {
-    AtLeast(f64),
-    AtMost(f64),
-    Below(f64),
-}
-
-impl Bound {
-    /// Whether `value` keeps the bound (never for NaN, a figure that was not measured).
-    pub fn holds(self, value: f64) -> bool {
-        match self {
-            Self::AtLeast(limit) => value >= limit,
-            Self::AtMost(limit) => value <= limit,
-            Self::Below(limit) => value < limit,
-        }
-    }
-}
-
-impl fmt::Display for Bound {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::AtLeast(limit) => write!(f, "≥ {limit}"),
-            Self::AtMost(limit) => write!(f, "≤ {limit}"),
-            Self::Below(limit) => write!(f, "< {limit}"),
-        }
-    }
-}
-
-/// A pass threshold of the bench: what it bounds, the bound, its unit, and why.
-#[derive(Debug)]
-pub struct Threshold {
-    /// What is held against the bound.
-    pub name: &'static str,
-    pub bound: Bound,
-    /// Appended to the bound and to the measured value (`""`, `"×"`, `" ms"`).
-    pub unit: &'static str,
-    /// Why the bound is what it is.
-    pub why: &'static str,
-}
-
-/// Every pass threshold of `cargo xtask bench`, written once: the verdicts hold their
-/// values against these, and the report lists the ones it used with their reasons.
-pub mod thresholds {
-    use super::{Bound, Threshold};
-
-    pub static CLIENT_INSTRUCTIONS: Threshold = Threshold {
-        name: "client instructions per call / baseline's (callgrind)",
-        bound: Bound::AtMost(1.03),
-        unit: "",
-        why: "the generated client may add at most 3% to what hand-written reqwest + \
-              serde_json spends on the same request and typed decode; instruction counts \
-              are deterministic, so a tight bound does not flap",
-    };
-
-    pub static CLIENT_THROUGHPUT: Threshold = Threshold {
-        name: "client throughput / baseline's (wall clock, medians)",
-        bound: Bound::AtLeast(0.97),
-        unit: "",
-        why: "the same 3% in wall-clock terms; noisier than the instruction count on a \
-              shared machine, so read it beside that",
-    };
-
-    pub static DECODE: Threshold = Threshold {
-        name: "typed decode time / `serde_json::Value` parse time of the same bytes",
-        bound: Bound::AtMost(1.0),
-        unit: "",
-        why: "decoding into the generated types must cost no more than parsing into an \
-              untyped `Value`",
-    };
-
-    pub static BUILD_SCRIPT_MS: Threshold = Threshold {
-        name: "the build script's codegen step",
-        bound: Bound::Below(500.0),
-        unit: " ms",
-        why: "every build with the default `codegen` feature runs it; half a second keeps \
-              it from being noticed",
-    };
-
-    pub static SANDBOX_VS_PRISM: Threshold = Threshold {
-        name: "sandbox (file-backed) throughput / Prism's, per operation",
-        bound: Bound::AtLeast(10.0),
-        unit: "×",
-        why: "the sandbox is the local mock of the API in place of Prism; an order of \
-              magnitude makes it worth having",
-    };
-
-    pub static SANDBOX_P99_VS_PRISM: Threshold = Threshold {
-        name: "sandbox (file-backed) p99 latency / Prism's, per operation",
-        bound: Bound::Below(1.0),
-        unit: "",
-        why: "its slowest answers must beat Prism's too, not only its throughput",
-    };
-
-    pub static SANDBOX_VS_LIMIT: Threshold = Threshold {
-        name: "sandbox (file-backed) GET throughput / a bare axum endpoint's, same body",
-        bound: Bound::AtLeast(0.5),
-        unit: "",
-        why: "authentication, SQLite and the envelope may cost at most half of what the \
-              framework alone serves",
-    };
-
-    pub static CONSUMER_LEAN: Threshold = Threshold {
-        name: "CPU time of a clean build of an application on lean insighto / on the floor",
-        bound: Bound::AtMost(1.25),
-        unit: "×",
-        why: "depending on insighto without `codegen` costs at most a quarter more than \
-              the least a hand-written client of this API needs",
-    };
-}
+use super::{
+    table::{Align, Table},
+    thresholds::Threshold,
+};
 
 /// How a verdict judges its value.
 enum Check {
@@ -256,108 +150,6 @@ impl fmt::Display for Verdict {
     }
 }
 
-/// How a column's cells are aligned.
-#[derive(Clone, Copy)]
-pub enum Align {
-    Left,
-    Right,
-}
-
-/// A markdown table.
-pub struct Table {
-    columns: Vec<(&'static str, Align)>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Table {
-    pub fn new(columns: &[(&'static str, Align)]) -> Self {
-        Self {
-            columns: columns.to_vec(),
-            rows: Vec::new(),
-        }
-    }
-
-    /// Appends a row; its cells fill the columns from the left.
-    pub fn row(&mut self, cells: impl IntoIterator<Item = String>) {
-        self.rows.push(cells.into_iter().collect());
-    }
-}
-
-/// One row of cells: `| a | b |`.
-fn line<'a>(f: &mut fmt::Formatter<'_>, cells: impl Iterator<Item = &'a str>) -> fmt::Result {
-    for cell in cells {
-        write!(f, "| {cell} ")?;
-    }
-    writeln!(f, "|")
-}
-
-impl fmt::Display for Table {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        line(f, self.columns.iter().map(|(name, _)| *name))?;
-        for (_, align) in &self.columns {
-            f.write_str(match align {
-                Align::Left => "|---",
-                Align::Right => "|---:",
-            })?;
-        }
-        writeln!(f, "|")?;
-        for row in &self.rows {
-            line(f, row.iter().map(String::as_str))?;
-        }
-        Ok(())
-    }
-}
-
-/// min, median, max (NaN for no values).
-fn stats(values: &[f64]) -> (f64, f64, f64) {
-    let mut v = values.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    match (v.first(), v.last()) {
-        (Some(&min), Some(&max)) => (min, v[v.len() / 2], max),
-        _ => (f64::NAN, f64::NAN, f64::NAN),
-    }
-}
-
-/// A table of figures measured over several rounds: min, median and max of each.
-pub struct Figures(Table);
-
-impl Figures {
-    pub fn new() -> Self {
-        use Align::{Left, Right};
-        Self(Table::new(&[
-            ("figure", Left),
-            ("min", Right),
-            ("median", Right),
-            ("max", Right),
-            ("unit", Left),
-        ]))
-    }
-
-    /// Appends the row of one figure; returns its median.
-    pub fn row(&mut self, name: &str, values: &[f64], unit: &str) -> f64 {
-        let (min, median, max) = stats(values);
-        self.0.row([
-            name.to_owned(),
-            fixed(min, 1),
-            fixed(median, 1),
-            fixed(max, 1),
-            unit.to_owned(),
-        ]);
-        median
-    }
-}
-
-impl fmt::Display for Figures {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// `value` with `decimals` digits after the point.
-fn fixed(value: f64, decimals: usize) -> String {
-    format!("{value:.decimals$}")
-}
-
 /// What one measurement adds to the report: markdown and verdicts.
 #[derive(Default)]
 pub struct Section {
@@ -419,7 +211,7 @@ impl Report {
                 ]);
             }
             text.push_str(&format!(
-                "\nTargets (`xtask/src/bench/report.rs`, `thresholds`):\n\n{targets}"
+                "\nTargets (`xtask/src/bench/thresholds.rs`):\n\n{targets}"
             ));
         }
         text
@@ -440,6 +232,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::thresholds;
 
     #[test]
     fn a_verdict_passes_by_its_threshold() {
@@ -481,18 +274,6 @@ mod tests {
         assert_eq!(
             Verdict::holds("fresh", false).to_string(),
             "fresh: ❌ missed"
-        );
-    }
-
-    #[test]
-    fn figures_give_min_median_max() {
-        let mut t = Figures::new();
-        assert_eq!(t.row("calls", &[3.0, 1.0, 2.0], "req/s"), 2.0);
-        assert!(t.row("none", &[], "ms").is_nan());
-        assert_eq!(
-            t.to_string(),
-            "| figure | min | median | max | unit |\n|---|---:|---:|---:|---|\n\
-             | calls | 1.0 | 2.0 | 3.0 | req/s |\n| none | NaN | NaN | NaN | ms |\n"
         );
     }
 
