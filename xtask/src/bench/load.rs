@@ -12,7 +12,7 @@ use std::{
 
 use super::{
     Options, Tools,
-    process::{Killed, bench_server, free_port, wait_for_port},
+    process::{Killed, bench_server, free_port, run, wait_for_port},
     report::{Section, Verdict},
     table::Figures,
     thresholds,
@@ -85,8 +85,12 @@ fn http_get_body(url: &str) -> Result<Vec<u8>, String> {
     Ok(answer[split + 4..].to_vec())
 }
 
-/// Prism mocking `openapi.yaml` on a free loopback port; its base URL.
-fn start_prism(root: &Path, tools: &Tools) -> Result<(Killed, String), String> {
+/// Prism mocking `openapi.yaml` on a free loopback port; its base URL and its version
+/// (which `.ci/bench-tools` pins).
+fn start_prism(root: &Path, tools: &Tools) -> Result<(Killed, String, String), String> {
+    let version = run(Command::new(&tools.prism).arg("--version"))?
+        .trim()
+        .to_owned();
     let port = free_port()?;
     let prism = Command::new(&tools.prism)
         .current_dir(root)
@@ -98,7 +102,7 @@ fn start_prism(root: &Path, tools: &Tools) -> Result<(Killed, String), String> {
         .map_err(|e| format!("cannot start prism: {e}"))?;
     let prism = Killed(prism);
     wait_for_port(port, Duration::from_secs(60))?;
-    Ok((prism, format!("http://127.0.0.1:{port}")))
+    Ok((prism, format!("http://127.0.0.1:{port}"), version))
 }
 
 pub fn load(root: &Path, tools: &Tools, options: &Options) -> Result<Section, String> {
@@ -119,7 +123,7 @@ pub fn load(root: &Path, tools: &Tools, options: &Options) -> Result<Section, St
         &["limit".as_ref(), body_file.as_os_str()],
         "the limit server",
     )?;
-    let (_prism, prism_url) = start_prism(root, tools)?;
+    let (_prism, prism_url, prism_version) = start_prism(root, tools)?;
 
     let script = dir.join("put.lua");
     std::fs::write(
@@ -166,7 +170,7 @@ pub fn load(root: &Path, tools: &Tools, options: &Options) -> Result<Section, St
         ("sandbox", "sandbox (file, the default)"),
         ("in-memory", "sandbox --in-memory"),
         ("limit", "bare axum endpoint, same body (limit)"),
-        ("Prism", "Prism 5.14.2"),
+        ("Prism", &format!("Prism {prism_version}")),
     ];
     for (name, label) in labels {
         for op in ["GET", "PUT"] {
