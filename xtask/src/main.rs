@@ -13,14 +13,13 @@
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
-mod callgrind;
 mod comment;
 mod consumer;
 mod field_added;
 mod msrv;
 mod semver;
 
-pub(crate) use bench::run;
+pub(crate) use bench::process::run;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,8 +1,8 @@
-//! In-process measurements for `cargo xtask bench`, printed as one JSON object.
+//! In-process measurements for `cargo xtask bench`, printed as one JSON object
+//! (`insighto_bench_report::Measurements`, which xtask reads back).
 //!
-//! - `client_{get,put}` vs `baseline_{get,put}`: round trips through the generated
-//!   client and through hand-written reqwest + serde_json, same server, same connection
-//!   reuse, interleaved round by round.
+//! - `get`, `put`: round trips through the generated client and through hand-written
+//!   reqwest + serde_json, same server, same connection reuse, interleaved round by round.
 //! - `decode_typed_ns` vs `decode_value_ns`: the documented envelope decoded into the
 //!   generated types and into `serde_json::Value`.
 //! - `codegen_release_ms`: `insighto_codegen::generate` compiled with optimisations.
@@ -25,7 +25,8 @@ use std::{
 };
 
 use insighto::{Patch, RetryPolicy, types::UserProfileUpdate};
-use serde_json::{Value, json};
+use insighto_bench_report::{Measurements, Round, Sides};
+use serde_json::Value;
 
 const SPEC: &str = include_str!("../../../openapi.yaml");
 const KEY: &str = "in-BenchmarkKeyBenchmarkKeyBenchmarkKeyBenchm";
@@ -89,16 +90,16 @@ enum Op {
 }
 
 /// Requests per second and latency percentiles of one round.
-fn summary(latencies: &mut [Duration], total: Duration) -> Value {
+fn summary(latencies: &mut [Duration], total: Duration) -> Round {
     latencies.sort_unstable();
     let pct = |p: f64| {
         latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6
     };
-    json!({
-        "rps": latencies.len() as f64 / total.as_secs_f64(),
-        "p50_us": pct(0.50),
-        "p99_us": pct(0.99),
-    })
+    Round {
+        rps: latencies.len() as f64 / total.as_secs_f64(),
+        p50_us: pct(0.50),
+        p99_us: pct(0.99),
+    }
 }
 
 /// Requests per batch of the interleaved client/baseline measurement.
@@ -262,14 +263,12 @@ fn measure(rounds: usize, per_round: usize) {
         .unwrap();
     let (client, http) = clients(&base);
     let update = update();
-    let mut results = serde_json::Map::new();
-    rt.block_on(async {
+    let (get, put) = rt.block_on(async {
         // Warm both connection pools.
         batch_client(&client, Op::Get, 200, &update, &mut Vec::new()).await;
         batch_baseline(&http, &base, Op::Get, 200, &update, &mut Vec::new()).await;
-        for op in [Op::Get, Op::Put] {
-            let suffix = if matches!(op, Op::Get) { "get" } else { "put" };
-            let (mut client_rounds, mut baseline_rounds) = (Vec::new(), Vec::new());
+        let mut sides = [Sides::default(), Sides::default()];
+        for (op, sides) in [Op::Get, Op::Put].into_iter().zip(&mut sides) {
             for _ in 0..rounds {
                 // Small alternating batches, so that whatever the machine does meanwhile
                 // hits both sides alike.
@@ -284,12 +283,12 @@ fn measure(rounds: usize, per_round: usize) {
                         ct += batch_client(&client, op, BATCH, &update, &mut cl).await;
                     }
                 }
-                client_rounds.push(summary(&mut cl, ct));
-                baseline_rounds.push(summary(&mut bl, bt));
+                sides.client.push(summary(&mut cl, ct));
+                sides.baseline.push(summary(&mut bl, bt));
             }
-            results.insert(format!("client_{suffix}"), json!(client_rounds));
-            results.insert(format!("baseline_{suffix}"), json!(baseline_rounds));
         }
+        let [get, put] = sides;
+        (get, put)
     });
 
     let bytes = envelope_bytes();
@@ -300,16 +299,23 @@ fn measure(rounds: usize, per_round: usize) {
         typed.push(t);
         untyped.push(u);
     }
-    results.insert("decode_typed_ns".into(), json!(typed));
-    results.insert("decode_value_ns".into(), json!(untyped));
 
-    let codegen: Vec<f64> = (0..rounds)
+    let codegen_release_ms = (0..rounds)
         .map(|_| {
             let t = Instant::now();
             black_box(insighto_codegen::generate(SPEC).unwrap());
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    results.insert("codegen_release_ms".into(), json!(codegen));
-    println!("{}", Value::Object(results));
+    let measurements = Measurements {
+        get,
+        put,
+        decode_typed_ns: typed,
+        decode_value_ns: untyped,
+        codegen_release_ms,
+    };
+    println!(
+        "{}",
+        serde_json::to_string(&measurements).expect("numbers serialize")
+    );
 }

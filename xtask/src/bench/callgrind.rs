@@ -11,7 +11,12 @@
 
 use std::{path::Path, process::Command};
 
-use crate::bench::{bench_server, mark, run};
+use super::{
+    process::{bench_server, run},
+    report::{Section, Verdict},
+    table::{Align, Table},
+    thresholds,
+};
 
 /// Calls in the short and the long run of each side.
 pub struct Calls {
@@ -42,42 +47,47 @@ fn per_call(bin: &Path, base: &str, side: &str, op: &str, calls: &Calls) -> Resu
     Ok((many as f64 - few as f64) / (calls.many - calls.few) as f64)
 }
 
-/// Most instructions the client may spend per call over the baseline (the target).
-pub const MAX_RATIO: f64 = 1.03;
-
 /// The table of instruction counts (markdown) and one verdict per operation; `Err` also
 /// when valgrind is missing.
-pub fn instructions(root: &Path, calls: &Calls) -> Result<(String, Vec<(String, bool)>), String> {
+pub fn instructions(root: &Path, calls: &Calls) -> Result<Section, String> {
     let bin = root.join("target/release/insighto-bench");
     let (server, base) = bench_server(root, &["serve".as_ref()], "the bench server")?;
 
-    let mut table = String::from(
-        "| operation | client instructions/call | baseline instructions/call | client / baseline |\n|---|---:|---:|---:|\n",
-    );
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("operation", Left),
+        ("client instructions/call", Right),
+        ("baseline instructions/call", Right),
+        ("client / baseline", Right),
+    ]);
     let mut verdicts = Vec::new();
     for op in ["get", "put"] {
         let client = per_call(&bin, &base, "client", op, calls)?;
         let baseline = per_call(&bin, &base, "baseline", op, calls)?;
         let ratio = client / baseline;
-        table.push_str(&format!(
-            "| {} | {client:.0} | {baseline:.0} | {ratio:.4} |\n",
-            op.to_uppercase()
-        ));
-        verdicts.push((
-            format!(
-                "client {} instructions/call / baseline = **{ratio:.4}** ({client:.0} vs {baseline:.0}; target ≤ {MAX_RATIO}) {}",
-                op.to_uppercase(),
-                mark(ratio <= MAX_RATIO)
-            ),
-            ratio <= MAX_RATIO,
-        ));
+        let op = op.to_uppercase();
+        table.row([
+            op.clone(),
+            format!("{client:.0}"),
+            format!("{baseline:.0}"),
+            format!("{ratio:.4}"),
+        ]);
+        verdicts.push(
+            Verdict::against(
+                format!("client {op} instructions/call / baseline"),
+                ratio,
+                4,
+                &thresholds::CLIENT_INSTRUCTIONS,
+            )
+            .detail(format!("{client:.0} vs {baseline:.0}")),
+        );
     }
     drop(server);
-    table.push_str(&format!(
-        "\ncallgrind, client process only (the server is another process); per call = (total of {} calls − total of {} calls) / {}.\n",
+    let body = format!(
+        "{table}\ncallgrind, client process only (the server is another process); per call = (total of {} calls − total of {} calls) / {}.\n",
         calls.many,
         calls.few,
         calls.many - calls.few
-    ));
-    Ok((table, verdicts))
+    );
+    Ok(Section { body, verdicts })
 }
