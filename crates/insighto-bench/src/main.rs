@@ -28,12 +28,12 @@ use insighto::{Patch, RetryPolicy, types::UserProfileUpdate};
 use insighto_bench_report::{Measurements, Round, Sides};
 use serde_json::Value;
 
-const SPEC: &str = include_str!("../../../openapi.yaml");
+const SPEC: &str = insighto_spec::OPENAPI_YAML;
 const KEY: &str = "in-BenchmarkKeyBenchmarkKeyBenchmarkKeyBenchm";
 const ID: &str = "3c90c3cc-0d44-4b50-8888-8dd25736052a";
 
 fn envelope_bytes() -> Vec<u8> {
-    let spec: Value = serde_yaml_ng::from_str(SPEC).expect("spec parses");
+    let spec = insighto_spec::Spec::bundled().doc();
     serde_json::to_vec(&spec["components"]["examples"]["DocumentedProfileEnvelope"]["value"])
         .unwrap()
 }
@@ -169,11 +169,8 @@ async fn batch_baseline(
 fn api_version() -> &'static str {
     static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     VERSION.get_or_init(|| {
-        let spec: Value = serde_yaml_ng::from_str(SPEC).expect("spec parses");
-        spec["info"]["version"]
-            .as_str()
-            .expect("info.version")
-            .to_owned()
+        let version = insighto_spec::Spec::bundled().version();
+        version.expect("info.version").to_owned()
     })
 }
 
