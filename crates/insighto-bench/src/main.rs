@@ -92,8 +92,10 @@ enum Op {
 /// Requests per second and latency percentiles of one round.
 fn summary(latencies: &mut [Duration], total: Duration) -> Round {
     latencies.sort_unstable();
+    // No latencies (a round of zero requests) gives zeros, not a panic.
     let pct = |p: f64| {
-        latencies[((latencies.len() as f64 - 1.0) * p).round() as usize].as_secs_f64() * 1e6
+        let at = ((latencies.len().max(1) - 1) as f64 * p).round() as usize;
+        latencies.get(at).map_or(0.0, |d| d.as_secs_f64() * 1e6)
     };
     Round {
         rps: latencies.len() as f64 / total.as_secs_f64(),
