@@ -5,12 +5,21 @@
 //! hand them back with the value ([`Response`]) or an error ([`ResponseMeta`] in
 //! [`Error`](crate::Error)) without a second request. The simple calls just drop them.
 
-use std::{cell::RefCell, fmt, ops::Deref};
+use std::{
+    cell::RefCell,
+    fmt,
+    ops::Deref,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use reqwest::{
     StatusCode,
     header::{HeaderMap, HeaderValue},
 };
+
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::ApiKey;
 
@@ -156,32 +165,89 @@ impl<T> Deref for Response<T> {
     }
 }
 
-tokio::task_local! {
-    /// Where `exec` leaves the final response's head for the call that awaits it (boxed:
-    /// the slot is swapped in and out of the task on every poll, so it stays one pointer).
-    static LAST_HEAD: RefCell<Option<Box<Head>>>;
+/// What one attempt of a call and its `exec` tell each other: which retry this is, and
+/// back, the final response's head or the wait before the next attempt.
+#[derive(Default)]
+pub(crate) struct Attempt {
+    /// 0 for the first attempt.
+    pub(crate) retry: u32,
+    /// Set by `exec` when the attempt failed transiently: try again after this long.
+    pub(crate) again: Option<Duration>,
+    /// Boxed: the slot is swapped in and out of the task on every poll.
+    head: Option<Box<Head>>,
 }
 
-/// Runs one generated call with a slot for its final response's head, and returns the
-/// result with the head if a response arrived. (A plain function returning the scoped
-/// future: one `async fn` layer less to move the generated future through.)
-pub(crate) fn capturing<R>(
-    call: impl Future<Output = R>,
-) -> impl Future<Output = (R, Option<Head>)> {
-    LAST_HEAD.scope(RefCell::new(None), async move {
-        let result = call.await;
-        (
-            result,
-            LAST_HEAD.with(|slot| slot.borrow_mut().take().map(|h| *h)),
-        )
-    })
+tokio::task_local! {
+    /// The slot of the attempt being made (see [`Attempt`]).
+    static ATTEMPT: RefCell<Attempt>;
+}
+
+pin_project_lite::pin_project! {
+    /// One attempt of a generated call, run with its [`Attempt`] slot; it resolves to the
+    /// call's result and the slot. (A plain future around the call rather than an `async`
+    /// block, which would hold the call twice: as its capture and as the future it awaits.)
+    struct Scoped<F: Future> {
+        #[pin]
+        scoped: TaskLocalFuture<RefCell<Attempt>, F>,
+    }
+}
+
+impl<F: Future> Future for Scoped<F> {
+    type Output = (F::Output, Attempt);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut scoped = self.project().scoped;
+        let result = std::task::ready!(scoped.as_mut().poll(cx));
+        let slot = scoped.take_value().map(RefCell::into_inner);
+        Poll::Ready((result, slot.unwrap_or_default()))
+    }
+}
+
+/// Runs a generated call, and again (a new call, a new request) after the wait its
+/// `exec` asked for, until an attempt is final; returns its result and its response's
+/// head, if a response arrived.
+///
+/// Retrying above the generated code rather than inside `exec` means the request is
+/// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
+pub(crate) async fn attempts<F: Future>(call: impl Fn() -> F) -> (F::Output, Option<Head>) {
+    let mut retry = 0;
+    loop {
+        let slot = RefCell::new(Attempt {
+            retry,
+            ..Attempt::default()
+        });
+        let (result, slot) = Scoped {
+            scoped: ATTEMPT.scope(slot, call()),
+        }
+        .await;
+        match slot.again {
+            Some(wait) => {
+                drop(result);
+                tokio::time::sleep(wait).await;
+                retry += 1;
+            }
+            None => return (result, slot.head.map(|head| *head)),
+        }
+    }
+}
+
+/// Which retry `exec` is making; `None` outside [`attempts`], where there is no next
+/// attempt.
+pub(crate) fn retry() -> Option<u32> {
+    ATTEMPT.try_with(|slot| slot.borrow().retry).ok()
+}
+
+/// Called by `exec` when the attempt failed transiently: [`attempts`] tries again after
+/// `wait`.
+pub(crate) fn again(wait: Duration) {
+    let _ = ATTEMPT.try_with(|slot| slot.borrow_mut().again = Some(wait));
 }
 
 /// Called by `exec` with the final response's parts: moves the headers into the call's
 /// slot (when there is one; otherwise they stay where they are).
 pub(crate) fn stash(parts: &mut http::response::Parts) {
-    let _ = LAST_HEAD.try_with(|slot| {
-        *slot.borrow_mut() = Some(Box::new(Head {
+    let _ = ATTEMPT.try_with(|slot| {
+        slot.borrow_mut().head = Some(Box::new(Head {
             status: parts.status,
             headers: std::mem::take(&mut parts.headers),
         }));
