@@ -78,9 +78,11 @@ pub struct Client {
 
 /// What a generated call fails with.
 type GeneratedError = progenitor_client::Error<()>;
+/// What a generated call gives.
+type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 
 /// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
-/// transiently ([`response::attempts`]), and gives `(value, head)` or returns the
+/// transiently ([`Client::attempts`]), and gives `(value, head)` or returns the
 /// [`Error`]. `$call` is evaluated once per attempt. A macro rather
 /// than an `async fn`: each `async fn` between a public call and the generated future
 /// holds and copies that future once more, and failures are settled in a separate (boxed)
@@ -88,7 +90,7 @@ type GeneratedError = progenitor_client::Error<()>;
 macro_rules! run {
     ($client:expr, $call:expr) => {{
         $client.tls_ready()?;
-        match response::attempts(|| $call).await {
+        match $client.attempts(|| $call).await {
             (Ok(value), head) => (value.into_inner(), head),
             // Boxed: the failure path's future would otherwise enlarge every call's.
             (Err(e), head) => Box::pin($client.recover(e, head)).await?,
@@ -228,7 +230,7 @@ impl Client {
         &self,
         user_id: Uuid,
         update: UserProfileUpdate,
-    ) -> impl Future<Output = Result<ResponseValue<UserProfileResponse>, GeneratedError>> {
+    ) -> impl Future<Output = GeneratedResult<UserProfileResponse>> {
         self.generated
             .update_user_profile()
             .user_id(user_id)
@@ -263,7 +265,10 @@ impl Client {
             return Ok(*id);
         }
         self.tls_ready()?;
-        let id = match response::attempts(|| self.generated.get_user_profile().send()).await {
+        let id = match self
+            .attempts(|| self.generated.get_user_profile().send())
+            .await
+        {
             (Ok(value), _) => value.into_inner().data.id,
             (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
                 let id = lenient::decode::<UserProfileResponse>(&body)
@@ -281,6 +286,46 @@ impl Client {
         };
         let _ = self.own_id.set(id);
         Ok(id)
+    }
+
+    /// Runs a generated call, and again (a new call, a new request) after the wait its
+    /// `exec` asked for, or after a body lost while the generated code read it, until an
+    /// attempt is final; returns its result and its response's head, if one arrived.
+    ///
+    /// Retrying above the generated code rather than inside `exec` means the request is
+    /// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
+    async fn attempts<T, F>(&self, call: impl Fn() -> F) -> (GeneratedResult<T>, Option<Head>)
+    where
+        F: Future<Output = GeneratedResult<T>>,
+    {
+        let state = self.generated.inner();
+        let mut retry = 0;
+        loop {
+            let (result, slot) = response::scope(retry, call()).await;
+            let wait = match (&result, slot.again) {
+                (_, Some(wait)) => wait,
+                // `exec` left this body to the generated code (see `attempt`).
+                (Err(progenitor_client::Error::ResponseBodyError(e)), None) => {
+                    match state.retry.after_body_error(retry) {
+                        Some(wait) => {
+                            let why = state.key.redact(&e.to_string());
+                            tracing::debug!(
+                                attempt = retry + 1,
+                                why = %why,
+                                wait_ms = wait.as_millis() as u64,
+                                "retrying"
+                            );
+                            wait
+                        }
+                        None => return (result, slot.head()),
+                    }
+                }
+                (_, None) => return (result, slot.head()),
+            };
+            drop(result);
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
     }
 
     /// The outcome of a generated call that did not give a value: a body the generated
@@ -566,16 +611,15 @@ async fn traced(
         status = tracing::field::Empty,
         latency_ms = tracing::field::Empty,
     );
-    // One future either way (entering a disabled span is a null check); the records
-    // are skipped when nobody listens.
-    let listened = !span.is_disabled();
+    if span.is_disabled() {
+        // Nobody listens: skip entering the span on every poll and the records.
+        return attempt(http, request, state).await;
+    }
     let started = Instant::now();
     let outcome = attempt(http, request, state).instrument(span.clone()).await;
-    if listened {
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        if let Ok(response) = &outcome {
-            span.record("status", response.status().as_u16());
-        }
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    if let Ok(response) = &outcome {
+        span.record("status", response.status().as_u16());
     }
     outcome
 }
@@ -597,12 +641,22 @@ async fn attempt(
     };
     let started = Instant::now();
     let (done, next) = match http.execute(request).await {
-        Ok(response) => {
+        Ok(mut response) => {
             let status = response.status();
             let wait = retry.and_then(|r| policy.after_status(r, status, response.headers()));
+            let limit = state.max_response_bytes;
             match wait {
                 Some(wait) => (Ok(response), Some((wait, format!("status {status}")))),
-                None => match buffer(response, state.max_response_bytes).await {
+                // A success whose length is known and within the limit (the usual case):
+                // hyper delivers no more than that length, so the generated code reads the
+                // body itself, and a body lost on the way is retried by `Client::attempts`.
+                None if status.is_success()
+                    && response.content_length().is_some_and(|n| n <= limit as u64) =>
+                {
+                    response::stash(status, response.headers_mut());
+                    (Ok(response), None)
+                }
+                None => match buffer(response, limit).await {
                     Ok(response) => (Ok(response), None),
                     // Losing the body is a transport failure, whatever reqwest calls it.
                     Err(error) => {
@@ -689,7 +743,7 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
     }
     // The head goes to the call's slot; the generated code that decodes the body never
     // reads the headers.
-    response::stash(&mut parts);
+    response::stash(parts.status, &mut parts.headers);
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });

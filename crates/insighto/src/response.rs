@@ -203,53 +203,44 @@ impl<F: Future> Future for Scoped<F> {
     }
 }
 
-/// Runs a generated call, and again (a new call, a new request) after the wait its
-/// `exec` asked for, until an attempt is final; returns its result and its response's
-/// head, if a response arrived.
-///
-/// Retrying above the generated code rather than inside `exec` means the request is
-/// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
-pub(crate) async fn attempts<F: Future>(call: impl Fn() -> F) -> (F::Output, Option<Head>) {
-    let mut retry = 0;
-    loop {
-        let slot = RefCell::new(Attempt {
-            retry,
-            ..Attempt::default()
-        });
-        let (result, slot) = Scoped {
-            scoped: ATTEMPT.scope(slot, call()),
-        }
-        .await;
-        match slot.again {
-            Some(wait) => {
-                drop(result);
-                tokio::time::sleep(wait).await;
-                retry += 1;
-            }
-            None => return (result, slot.head.map(|head| *head)),
-        }
+/// Runs one attempt of a generated call with its [`Attempt`] slot (retry number `retry`);
+/// resolves to the call's result and the slot.
+pub(crate) fn scope<F: Future>(retry: u32, call: F) -> impl Future<Output = (F::Output, Attempt)> {
+    let slot = RefCell::new(Attempt {
+        retry,
+        ..Attempt::default()
+    });
+    Scoped {
+        scoped: ATTEMPT.scope(slot, call),
     }
 }
 
-/// Which retry `exec` is making; `None` outside [`attempts`], where there is no next
+impl Attempt {
+    /// The final response's head, if `exec` left one.
+    pub(crate) fn head(self) -> Option<Head> {
+        self.head.map(|head| *head)
+    }
+}
+
+/// Which retry `exec` is making; `None` outside a [`scope`], where there is no next
 /// attempt.
 pub(crate) fn retry() -> Option<u32> {
     ATTEMPT.try_with(|slot| slot.borrow().retry).ok()
 }
 
-/// Called by `exec` when the attempt failed transiently: [`attempts`] tries again after
-/// `wait`.
+/// Called by `exec` when the attempt failed transiently: the call tries again after
+/// `wait` (`Client::attempts`).
 pub(crate) fn again(wait: Duration) {
     let _ = ATTEMPT.try_with(|slot| slot.borrow_mut().again = Some(wait));
 }
 
-/// Called by `exec` with the final response's parts: moves the headers into the call's
-/// slot (when there is one; otherwise they stay where they are).
-pub(crate) fn stash(parts: &mut http::response::Parts) {
+/// Called by `exec` with the final response's status and headers: moves the headers into
+/// the call's slot (when there is one; otherwise they stay where they are).
+pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap) {
     let _ = ATTEMPT.try_with(|slot| {
         slot.borrow_mut().head = Some(Box::new(Head {
-            status: parts.status,
-            headers: std::mem::take(&mut parts.headers),
+            status,
+            headers: std::mem::take(headers),
         }));
     });
 }
