@@ -211,18 +211,24 @@ impl Client {
         Ok(self.with_meta(envelope, head))
     }
 
-    /// The update to send. A builder that cannot produce one, or a value the service
-    /// could not store (a date-time outside years 1-9999), is refused here, before
-    /// anything is sent (also the `GET` that `update_my_profile` may need first).
+    /// The update to send; a builder that cannot produce one is refused here, before
+    /// anything is sent.
+    ///
+    /// A value the service could not store (a date-time outside years 1-9999) fails to
+    /// serialize: the generated call then fails before sending ([`Error::InvalidRequest`],
+    /// see `Error::from_generated`), and [`update_my_profile`](Self::update_my_profile)
+    /// checks it before the `GET` it may need first ([`serializable`](Self::serializable)).
     fn checked(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
-        let key = &self.generated.inner().key;
-        let update = update
+        update
             .into_update()
-            .map_err(|e| Error::InvalidRequest(key.redact(&e)))?;
-        // Serializing into nothing finds such a value without keeping the bytes.
-        serde_json::to_writer(std::io::sink(), &update)
-            .map_err(|e| Error::InvalidRequest(key.redact(&e.to_string())))?;
-        Ok(update)
+            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e)))
+    }
+
+    /// Fails as the generated call would if `update` cannot be serialized (serializing
+    /// into nothing, without keeping the bytes).
+    fn serializable(&self, update: &UserProfileUpdate) -> Result<(), Error> {
+        serde_json::to_writer(std::io::sink(), update)
+            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string())))
     }
 
     /// The generated `PUT`.
@@ -242,6 +248,9 @@ impl Client {
     /// one `GET` the first time and remembered.
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let update = self.checked(update)?;
+        if self.own_id.get().is_none() {
+            self.serializable(&update)?;
+        }
         let id = self.own_id().await?;
         Ok(run!(self, self.put(id, update.clone())).0.data)
     }
@@ -253,6 +262,9 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked(update)?;
+        if self.own_id.get().is_none() {
+            self.serializable(&update)?;
+        }
         let id = self.own_id().await?;
         let (envelope, head) = run!(self, self.put(id, update.clone()));
         Ok(self.with_meta(envelope, head))

@@ -263,6 +263,15 @@ impl Error {
             ResponseMeta::new(head, key)
         };
         match err {
+            // The body did not serialize (a value no server can store): nothing was sent.
+            G::CommunicationError(e) if e.is_builder() => {
+                match std::error::Error::source(&e)
+                    .and_then(|s| s.downcast_ref::<serde_json::Error>())
+                {
+                    Some(json) => Self::InvalidRequest(key.redact(&json.to_string())),
+                    None => Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key))),
+                }
+            }
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
                 Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)))
             }
