@@ -57,6 +57,7 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
     let mut file = syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
     mark_types_non_exhaustive(&mut file);
     format_uuid_path_params(&mut file);
+    bodies_kept_finished(&mut file);
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
@@ -83,6 +84,28 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
     }
 }
 
+/// The items of the generated `builder` module: the operation builders.
+fn operation_builders(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The `impl` blocks among `items`, each with the name of the type it is for.
+fn impls(items: &mut [syn::Item]) -> impl Iterator<Item = (String, &mut syn::ItemImpl)> {
+    items.iter_mut().filter_map(|item| {
+        let syn::Item::Impl(imp) = item else {
+            return None;
+        };
+        let syn::Type::Path(ty) = &*imp.self_ty else {
+            return None;
+        };
+        let name = ty.path.segments.last()?.ident.to_string();
+        Some((name, imp))
+    })
+}
+
 /// Formats UUID path parameters straight into the URL.
 ///
 /// progenitor writes each path parameter as `encode_path(&value.to_string())`: a string
@@ -91,11 +114,7 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
 /// fields of type `Result<::uuid::Uuid, String>`, that becomes `value`, formatted by the
 /// URL's `format!` directly: the same URL, without two strings per request.
 fn format_uuid_path_params(file: &mut syn::File) {
-    let builders = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
-        _ => None,
-    });
-    let Some((_, items)) = builders else {
+    let Some(items) = operation_builders(file) else {
         return;
     };
     let mut uuid_fields: Vec<(String, String)> = Vec::new();
@@ -110,16 +129,7 @@ fn format_uuid_path_params(file: &mut syn::File) {
             }
         }
     }
-    for item in items.iter_mut() {
-        let syn::Item::Impl(imp) = item else {
-            continue;
-        };
-        let syn::Type::Path(self_ty) = &*imp.self_ty else {
-            continue;
-        };
-        let Some(builder) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-            continue;
-        };
+    for (builder, imp) in impls(items) {
         let fields: Vec<&str> = uuid_fields
             .iter()
             .filter(|(b, _)| *b == builder)
@@ -234,13 +244,7 @@ fn static_header_name(expr: &syn::Expr) -> Option<String> {
     let syn::Expr::Path(f) = &*call.func else {
         return None;
     };
-    let segments: Vec<String> = f
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    if !segments.ends_with(&["HeaderName".to_owned(), "from_static".to_owned()]) {
+    if !path_names(&f.path).ends_with(&["HeaderName".to_owned(), "from_static".to_owned()]) {
         return None;
     }
     match call.args.first() {
@@ -275,23 +279,148 @@ fn replace_headers_call(expr: &mut syn::Expr, headers: &[(syn::Expr, syn::Expr)]
     }
 }
 
+/// Keeps an operation's body in its builder as the finished value.
+///
+/// progenitor stores an operation's body as the body type's own builder
+/// (`types::builder::X`): `body(value)` turns the finished value into that builder, field
+/// by field, and `send` turns it back, on every request. Where `X` has a `Default` (the
+/// builder's starting value is then `X::default()` either way), the operation builder
+/// holds `Result<types::X, String>` instead: `body` stores the value, `send` uses it, and
+/// `body_map` (which edits through the type's builder) converts there and back itself,
+/// with the same error text `send` would give. A builder the pass does not recognise
+/// entirely is left as it is.
+fn bodies_kept_finished(file: &mut syn::File) {
+    let defaults = types_with_default(file);
+    let Some(items) = operation_builders(file) else {
+        return;
+    };
+    let mut bodies: Vec<(String, syn::Ident)> = Vec::new();
+    for item in items.iter_mut() {
+        let syn::Item::Struct(s) = item else {
+            continue;
+        };
+        for field in &mut s.fields {
+            if field.ident.as_ref().is_some_and(|f| f == "body")
+                && let Some(body) = builder_body_type(&field.ty)
+                && defaults.contains(&body.to_string())
+            {
+                field.ty = syn::parse_quote!(Result<types::#body, String>);
+                bodies.push((s.ident.to_string(), body));
+            }
+        }
+    }
+    for (name, imp) in impls(items) {
+        let Some((_, body)) = bodies.iter().find(|(b, _)| *b == name) else {
+            continue;
+        };
+        for impl_item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
+            match f.sig.ident.to_string().as_str() {
+                "body" => {
+                    for stmt in &mut f.block.stmts {
+                        if let syn::Stmt::Expr(syn::Expr::Assign(assign), _) = stmt {
+                            without_map_from(&mut assign.right);
+                        }
+                    }
+                }
+                "body_map" => {
+                    f.block = syn::parse_quote!({
+                        self.body = self.body.and_then(|body| {
+                            types::#body::try_from(f(body.into())).map_err(|e| e.to_string())
+                        });
+                        self
+                    })
+                }
+                "send" => {
+                    for stmt in &mut f.block.stmts {
+                        if let syn::Stmt::Local(local) = stmt
+                            && matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "body")
+                            && let Some(init) = &mut local.init
+                        {
+                            *init.expr = syn::parse_quote!(body.map_err(Error::InvalidRequest)?);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Removes `.map(From::from)` from the method chain `expr`.
+fn without_map_from(expr: &mut syn::Expr) {
+    let syn::Expr::MethodCall(call) = expr else {
+        return;
+    };
+    let is_it = call.method == "map"
+        && call.args.len() == 1
+        && matches!(&call.args[0], syn::Expr::Path(p) if path_names(&p.path) == ["From", "from"]);
+    if is_it {
+        *expr = (*call.receiver).clone();
+    } else {
+        without_map_from(&mut call.receiver);
+    }
+}
+
+/// `X` in `Result<types::builder::X, _>`.
+fn builder_body_type(ty: &syn::Type) -> Option<syn::Ident> {
+    let ok = result_ok_path(ty)?;
+    match path_names(ok).as_slice() {
+        [types, builder, _] if types == "types" && builder == "builder" => {
+            ok.segments.last().map(|s| s.ident.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The structs of `types` that derive `Default`.
+fn types_with_default(file: &syn::File) -> Vec<String> {
+    let types = file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+        _ => None,
+    });
+    let derives_default = |attrs: &[syn::Attribute]| {
+        attrs
+            .iter()
+            .any(|a| a.path().is_ident("derive") && mentions(a.to_token_stream(), "Default") > 0)
+    };
+    types
+        .into_iter()
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) if derives_default(&s.attrs) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Whether `ty` is `Result<::uuid::Uuid, _>`, a builder's field for a UUID parameter.
 fn is_uuid_result(ty: &syn::Type) -> bool {
+    result_ok_path(ty).is_some_and(|ok| path_names(ok) == ["uuid", "Uuid"])
+}
+
+/// The path of `T` in a `Result<T, _>`.
+fn result_ok_path(ty: &syn::Type) -> Option<&syn::Path> {
     let syn::Type::Path(ty) = ty else {
-        return false;
+        return None;
     };
-    let Some(last) = ty.path.segments.last() else {
-        return false;
-    };
+    let last = ty.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-        return false;
+        return None;
     };
-    last.ident == "Result"
-        && matches!(
-            args.args.first(),
-            Some(syn::GenericArgument::Type(syn::Type::Path(ok)))
-                if ok.path.segments.iter().map(|s| s.ident.to_string()).eq(["uuid", "Uuid"])
-        )
+    match args.args.first() {
+        Some(syn::GenericArgument::Type(syn::Type::Path(ok))) if last.ident == "Result" => {
+            Some(&ok.path)
+        }
+        _ => None,
+    }
+}
+
+/// The identifiers of `path`'s segments.
+fn path_names(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
 /// `tokens` with each `encode_path(&field.to_string())` of one of `fields` replaced by
@@ -420,6 +549,27 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    /// The update's body is kept finished in its operation builder: no conversion to the
+    /// type's builder and back on each request.
+    #[test]
+    fn operation_builders_keep_the_finished_body() {
+        let code = generate(include_str!("../../../openapi.yaml")).unwrap();
+        let compact = code.replace([' ', '\n'], "");
+        assert!(
+            compact.contains("body:Result<types::UserProfileUpdate,String>,"),
+            "{code}"
+        );
+        assert!(
+            !compact.contains("body:Result<types::builder::UserProfileUpdate"),
+            "{code}"
+        );
+        assert!(
+            compact.contains("letbody=body.map_err(Error::InvalidRequest)?;"),
+            "{code}"
+        );
+        assert!(!compact.contains(".map(From::from)"), "{code}");
     }
 
     /// Only the named UUID fields lose their encoding; any other path parameter keeps it.

@@ -2099,7 +2099,7 @@ pub mod builder {
     pub struct UpdateUserProfile<'a> {
         client: &'a super::Client,
         user_id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::UserProfileUpdate, String>,
+        body: Result<types::UserProfileUpdate, String>,
     }
     impl<'a> UpdateUserProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2129,7 +2129,6 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!("conversion to `UserProfileUpdate` for body failed: {}", s)
                 });
@@ -2141,7 +2140,12 @@ pub mod builder {
                 types::builder::UserProfileUpdate,
             ) -> types::builder::UserProfileUpdate,
         {
-            self.body = self.body.map(f);
+            self.body = self
+                .body
+                .and_then(|body| {
+                    types::UserProfileUpdate::try_from(f(body.into()))
+                        .map_err(|e| e.to_string())
+                });
             self
         }
         ///Sends a `PUT` request to `/api/v1/user/{user_id}`
@@ -2150,11 +2154,7 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UserProfileResponse>, Error<()>> {
             let Self { client, user_id, body } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/user/{}", client.baseurl, user_id,);
             #[allow(unused_mut)]
             let mut request = client
