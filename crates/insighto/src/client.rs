@@ -306,7 +306,7 @@ impl Client {
     ///
     /// Retrying above the generated code rather than inside `exec` means the request is
     /// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
-    async fn attempts<T, F>(&self, call: impl Fn() -> F) -> (GeneratedResult<T>, Option<Head>)
+    async fn attempts<T, F>(&self, call: impl Fn() -> F) -> (GeneratedResult<T>, Option<Box<Head>>)
     where
         F: Future<Output = GeneratedResult<T>>,
     {
@@ -346,8 +346,8 @@ impl Client {
     async fn recover<T: serde::de::DeserializeOwned>(
         &self,
         e: GeneratedError,
-        head: Option<Head>,
-    ) -> Result<(T, Option<Head>), Error> {
+        head: Option<Box<Head>>,
+    ) -> Result<(T, Option<Box<Head>>), Error> {
         match e {
             progenitor_client::Error::InvalidResponsePayload(body, e) => {
                 match lenient::decode(&body) {
@@ -373,17 +373,20 @@ impl Client {
         }
     }
 
-    async fn error(&self, e: GeneratedError, head: Option<Head>) -> Error {
-        Error::from_generated(e, head, &self.generated.inner().key).await
+    async fn error(&self, e: GeneratedError, head: Option<Box<Head>>) -> Error {
+        Error::from_generated(e, head.map(|head| *head), &self.generated.inner().key).await
     }
 
-    fn with_meta<T>(&self, value: T, head: Option<Head>) -> Response<T> {
+    fn with_meta<T>(&self, value: T, head: Option<Box<Head>>) -> Response<T> {
         // A value always comes with a head; the fallback only keeps this total.
-        let head = head.unwrap_or(Head {
-            status: reqwest::StatusCode::OK,
-            headers: Default::default(),
+        let head = head.unwrap_or_else(|| {
+            Box::new(Head {
+                status: reqwest::StatusCode::OK,
+                headers: Default::default(),
+            })
         });
-        Response::new(value, ResponseMeta::new(head, &self.generated.inner().key))
+        let meta = ResponseMeta::from_box(head, &self.generated.inner().key);
+        Response::new(value, meta)
     }
 }
 
@@ -625,10 +628,12 @@ async fn traced(
     );
     if span.is_disabled() {
         // Nobody listens: skip entering the span on every poll and the records.
-        return attempt(http, request, state).await;
+        return attempt(http, request, state, false).await;
     }
     let started = Instant::now();
-    let outcome = attempt(http, request, state).instrument(span.clone()).await;
+    let outcome = attempt(http, request, state, true)
+        .instrument(span.clone())
+        .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
     if let Ok(response) = &outcome {
         span.record("status", response.status().as_u16());
@@ -640,10 +645,14 @@ async fn traced(
 /// lost mid-body is retried like any other transient failure. When the [`RetryPolicy`]
 /// allows another attempt, the wait goes to the call's slot ([`response::again`]) and
 /// the failure (an error, or the response with a retryable status) is returned as is.
+///
+/// `in_span`: whether a subscriber listens to the span this runs in (`traced`); the
+/// clock is read only for a debug event someone listens to.
 async fn attempt(
     http: &reqwest::Client,
     request: reqwest::Request,
     state: &ClientState,
+    in_span: bool,
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &state.retry;
     let retry = response::retry();
@@ -651,7 +660,7 @@ async fn attempt(
     let again = |wait: Option<Duration>, why: &dyn Fn() -> String| {
         retry.and(wait).map(|wait| (wait, why()))
     };
-    let started = Instant::now();
+    let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
     let (done, next) = match http.execute(request).await {
         Ok(mut response) => {
             let status = response.status();
@@ -685,7 +694,7 @@ async fn attempt(
             (Err(error), next)
         }
     };
-    let latency_ms = started.elapsed().as_millis() as u64;
+    let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
     let attempt = retry.unwrap_or(0) + 1;
     match &next {
         Some((wait, why)) => {
@@ -699,7 +708,9 @@ async fn attempt(
             response::again(*wait);
         }
         None => {
-            tracing::Span::current().record("attempts", attempt);
+            if in_span {
+                tracing::Span::current().record("attempts", attempt);
+            }
             match &done {
                 Ok(r) => tracing::debug!(
                     attempt,

@@ -46,7 +46,12 @@ pub(crate) struct Head {
 
 impl ResponseMeta {
     /// Takes `head`, redacting the key from every header value.
-    pub(crate) fn new(mut head: Head, key: &ApiKey) -> Self {
+    pub(crate) fn new(head: Head, key: &ApiKey) -> Self {
+        Self::from_box(Box::new(head), key)
+    }
+
+    /// Like [`new`](Self::new), for a head already boxed.
+    pub(crate) fn from_box(mut head: Box<Head>, key: &ApiKey) -> Self {
         for value in head.headers.values_mut() {
             let text = String::from_utf8_lossy(value.as_bytes());
             // Every encoding of the key counts, as everywhere else (`redact_secret`).
@@ -55,7 +60,7 @@ impl ResponseMeta {
                     .unwrap_or_else(|_| HeaderValue::from_static(crate::redact::REDACTED));
             }
         }
-        Self(Box::new(head))
+        Self(head)
     }
 
     /// Metadata made by hand, for tests of code that handles [`Error`](crate::Error)s.
@@ -216,9 +221,10 @@ pub(crate) fn scope<F: Future>(retry: u32, call: F) -> impl Future<Output = (F::
 }
 
 impl Attempt {
-    /// The final response's head, if `exec` left one.
-    pub(crate) fn head(self) -> Option<Head> {
-        self.head.map(|head| *head)
+    /// The final response's head, if `exec` left one (still boxed, as `ResponseMeta`
+    /// keeps it).
+    pub(crate) fn head(self) -> Option<Box<Head>> {
+        self.head
     }
 }
 
