@@ -677,7 +677,8 @@ async fn attempt(
                     response::stash(status, response.headers_mut());
                     (Ok(response), None)
                 }
-                None => match buffer(response, limit).await {
+                // Boxed: the rarer path keeps this future (part of every call's) small.
+                None => match Box::pin(buffer(response, limit)).await {
                     Ok(response) => (Ok(response), None),
                     // Losing the body is a transport failure, whatever reqwest calls it.
                     Err(error) => {
