@@ -83,10 +83,10 @@ type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 
 /// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
 /// transiently ([`Client::attempts`]), and gives `(value, head)` or returns the
-/// [`Error`]. `$call` is evaluated once per attempt. A macro rather
-/// than an `async fn`: each `async fn` between a public call and the generated future
-/// holds and copies that future once more, and failures are settled in a separate (boxed)
-/// future that a successful call never builds.
+/// [`Error`]. `$call` is evaluated once per attempt. A macro rather than an `async fn`:
+/// each `async fn` between a public call and the generated future holds and copies that
+/// future once more, and failures are settled in a separate (boxed) future that a
+/// successful call never builds.
 macro_rules! run {
     ($client:expr, $call:expr) => {{
         $client.tls_ready()?;
@@ -316,8 +316,9 @@ impl Client {
             let (result, slot) = response::scope(retry, call()).await;
             let wait = match (&result, slot.again) {
                 (_, Some(wait)) => wait,
-                // `exec` left this body to the generated code (see `attempt`).
-                (Err(progenitor_client::Error::ResponseBodyError(e)), None) => {
+                // `exec` left this body to the generated code (see `attempt`); a body
+                // `exec` read itself fails here only past the size limit, for good.
+                (Err(progenitor_client::Error::ResponseBodyError(e)), None) if slot.body_unread => {
                     match state.retry.after_body_error(retry) {
                         Some(wait) => {
                             let why = state.key.redact(&e.to_string());
@@ -599,7 +600,7 @@ impl ClientHooks<ClientState> for generated::Client {
 
     /// Makes one attempt: sends the request and reads the body of a final response. A
     /// transient failure is handed back as it is, with the wait before the next attempt
-    /// in the call's slot ([`response::attempts`] makes that attempt).
+    /// in the call's slot ([`Client::attempts`] makes that attempt).
     fn exec(
         &self,
         request: reqwest::Request,
@@ -668,13 +669,14 @@ async fn attempt(
             let limit = state.max_response_bytes;
             match wait {
                 Some(wait) => (Ok(response), Some((wait, format!("status {status}")))),
-                // A success whose length is known and within the limit (the usual case):
-                // hyper delivers no more than that length, so the generated code reads the
-                // body itself, and a body lost on the way is retried by `Client::attempts`.
-                None if status.is_success()
+                // A 200 (the status the generated code decodes) whose length is known and
+                // within the limit, the usual case: hyper delivers no more than that
+                // length, so the generated code reads the body itself, and a body lost on
+                // the way is retried by `Client::attempts`.
+                None if status == reqwest::StatusCode::OK
                     && response.content_length().is_some_and(|n| n <= limit as u64) =>
                 {
-                    response::stash(status, response.headers_mut());
+                    response::stash(status, response.headers_mut(), true);
                     (Ok(response), None)
                 }
                 // Boxed: the rarer path keeps this future (part of every call's) small.
@@ -767,7 +769,7 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
     }
     // The head goes to the call's slot; the generated code that decodes the body never
     // reads the headers.
-    response::stash(parts.status, &mut parts.headers);
+    response::stash(parts.status, &mut parts.headers, false);
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });

@@ -325,9 +325,9 @@ impl Error {
 
     async fn from_response(response: reqwest::Response, meta: ResponseMeta, key: &ApiKey) -> Self {
         let retry_after = crate::retry::retry_after(meta.headers(), std::time::SystemTime::now());
-        // The retry loop has already read the body, once, with the client's size limit
-        // (`buffer` in client.rs, the one body reader); past the limit this is the
-        // too-large error. An error needs only the start of the body.
+        // `exec` has already read this body with the client's size limit (`buffer` in
+        // client.rs; past the limit this is the too-large error), or it is a 2xx whose
+        // known length is within the limit. An error needs only the start of the body.
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => return Self::from_reqwest(e, Some(meta)),

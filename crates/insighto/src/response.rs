@@ -180,6 +180,9 @@ pub(crate) struct Attempt {
     pub(crate) again: Option<Duration>,
     /// Boxed: the slot is swapped in and out of the task on every poll.
     head: Option<Box<Head>>,
+    /// Set by `exec` when it left the body to the generated code, unread: losing it
+    /// there is then a transient failure of this attempt (`Client::attempts`).
+    pub(crate) body_unread: bool,
 }
 
 tokio::task_local! {
@@ -241,12 +244,15 @@ pub(crate) fn again(wait: Duration) {
 }
 
 /// Called by `exec` with the final response's status and headers: moves the headers into
-/// the call's slot (when there is one; otherwise they stay where they are).
-pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap) {
+/// the call's slot (when there is one; otherwise they stay where they are). `body_unread`:
+/// the body goes to the generated code unread.
+pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap, body_unread: bool) {
     let _ = ATTEMPT.try_with(|slot| {
-        slot.borrow_mut().head = Some(Box::new(Head {
+        let mut slot = slot.borrow_mut();
+        slot.head = Some(Box::new(Head {
             status,
             headers: std::mem::take(headers),
         }));
+        slot.body_unread = body_unread;
     });
 }
