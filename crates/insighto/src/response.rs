@@ -1,9 +1,10 @@
 //! Response metadata: the status and headers of the response behind a value or an error.
 //!
 //! The final response's status and headers are moved (not copied) out of the response
-//! into a per-call slot before the generated code decodes the body, so that a call can
-//! hand them back with the value ([`Response`]) or an error ([`ResponseMeta`] in
-//! [`Error`](crate::Error)) without a second request. The simple calls just drop them.
+//! into the slot of the attempt (`Attempt`) before the generated code decodes the body,
+//! so that a call can hand them back with the value ([`Response`]) or an error
+//! ([`ResponseMeta`] in [`Error`](crate::Error)) without a second request. The simple
+//! calls just drop them.
 
 use std::{
     cell::RefCell,
