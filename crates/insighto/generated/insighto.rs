@@ -2089,14 +2089,6 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UserProfileResponse>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/api/v1/user", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2105,7 +2097,12 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_user_profile",
@@ -2127,7 +2124,7 @@ pub mod builder {
     pub struct UpdateUserProfile<'a> {
         client: &'a super::Client,
         user_id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::UserProfileUpdate, String>,
+        body: Result<types::UserProfileUpdate, String>,
     }
     impl<'a> UpdateUserProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2157,7 +2154,6 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
                 .map_err(|s| {
                     format!("conversion to `UserProfileUpdate` for body failed: {}", s)
                 });
@@ -2169,7 +2165,12 @@ pub mod builder {
                 types::builder::UserProfileUpdate,
             ) -> types::builder::UserProfileUpdate,
         {
-            self.body = self.body.map(f);
+            self.body = self
+                .body
+                .and_then(|body| {
+                    types::UserProfileUpdate::try_from(f(body.into()))
+                        .map_err(|e| e.to_string())
+                });
             self
         }
         ///Sends a `PUT` request to `/api/v1/user/{user_id}`
@@ -2178,22 +2179,8 @@ pub mod builder {
         ) -> Result<ResponseValue<types::UserProfileResponse>, Error<()>> {
             let Self { client, user_id, body } = self;
             let user_id = user_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::UserProfileUpdate::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/api/v1/user/{}", client.baseurl, encode_path(& user_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
+            let body = body.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/user/{}", client.baseurl, user_id,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2203,7 +2190,12 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
+                .header(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                )
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_user_profile",

@@ -5,7 +5,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{HeaderValue, USER_AGENT};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -76,6 +76,28 @@ pub struct Client {
     tls_unavailable: Option<Arc<str>>,
 }
 
+/// What a generated call fails with.
+type GeneratedError = progenitor_client::Error<()>;
+/// What a generated call gives.
+type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
+
+/// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
+/// transiently ([`Client::attempts`]), and gives `(value, head)` or returns the
+/// [`Error`]. `$call` is evaluated once per attempt. A macro rather than an `async fn`:
+/// each `async fn` between a public call and the generated future holds and copies that
+/// future once more, and failures are settled in a separate (boxed) future that a
+/// successful call never builds.
+macro_rules! run {
+    ($client:expr, $call:expr) => {{
+        $client.tls_ready()?;
+        match $client.attempts(|| $call).await {
+            (Ok(value), head) => (value.into_inner(), head),
+            // Boxed: the failure path's future would otherwise enlarge every call's.
+            (Err(e), head) => Box::pin($client.recover(e, head)).await?,
+        }
+    }};
+}
+
 impl Client {
     /// A client for the real service with the default settings.
     pub fn new(api_key: impl AsRef<str>) -> Result<Self, ConfigError> {
@@ -129,29 +151,27 @@ impl Client {
 
     /// Gets the caller's profile (`GET /api/v1/user`).
     pub async fn get_profile(&self) -> Result<UserProfile, Error> {
-        // Straight to the call: each `async fn` between the caller and the generated
-        // future would copy that (kilobytes) future once more.
-        Ok(self.get_envelope().await?.0.data)
+        let (envelope, _) = run!(self, self.generated.get_user_profile().send());
+        Ok(self.remember(envelope).data)
     }
 
     /// Gets the caller's profile with the whole envelope (`message`, `meta`).
     pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
-        Ok(self.get_envelope().await?.0)
+        let (envelope, _) = run!(self, self.generated.get_user_profile().send());
+        Ok(self.remember(envelope))
     }
 
     /// Like [`get_profile_response`](Self::get_profile_response), with the response's
     /// status and headers (request id, rate-limit headers), from the same request.
     pub async fn get_profile_with_response(&self) -> Result<Response<UserProfileResponse>, Error> {
-        let (envelope, head) = self.get_envelope().await?;
-        Ok(self.with_meta(envelope, head))
+        let (envelope, head) = run!(self, self.generated.get_user_profile().send());
+        Ok(self.with_meta(self.remember(envelope), head))
     }
 
-    async fn get_envelope(&self) -> Result<(UserProfileResponse, Option<Head>), Error> {
-        let (envelope, head) = self
-            .finish(self.generated.get_user_profile().send())
-            .await?;
+    /// Keeps the caller's id from a profile it read (see [`own_id`](Self::own_id)).
+    fn remember(&self, envelope: UserProfileResponse) -> UserProfileResponse {
         let _ = self.own_id.set(envelope.data.id);
-        Ok((envelope, head))
+        envelope
     }
 
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
@@ -166,7 +186,7 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
         let update = self.checked(update)?;
-        Ok(self.put_envelope(user_id, update).await?.0.data)
+        Ok(run!(self, self.put(user_id, update.clone())).0.data)
     }
 
     /// Like [`update_profile`](Self::update_profile), returning the whole envelope.
@@ -176,7 +196,7 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<UserProfileResponse, Error> {
         let update = self.checked(update)?;
-        Ok(self.put_envelope(user_id, update).await?.0)
+        Ok(run!(self, self.put(user_id, update.clone())).0)
     }
 
     /// Like [`update_profile_response`](Self::update_profile_response), with the
@@ -187,44 +207,52 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked(update)?;
-        let (envelope, head) = self.put_envelope(user_id, update).await?;
+        let (envelope, head) = run!(self, self.put(user_id, update.clone()));
         Ok(self.with_meta(envelope, head))
     }
 
-    /// The update to send. A builder that cannot produce one, or a value the service
-    /// could not store (a date-time outside years 1-9999), is refused here, before
-    /// anything is sent (also the `GET` that `update_my_profile` may need first).
+    /// The update to send; a builder that cannot produce one is refused here, before
+    /// anything is sent.
+    ///
+    /// A value the service could not store (a date-time outside years 1-9999) fails to
+    /// serialize: the generated call then fails before sending ([`Error::InvalidRequest`],
+    /// see `Error::from_generated`), and [`update_my_profile`](Self::update_my_profile)
+    /// checks it before the `GET` it may need first ([`serializable`](Self::serializable)).
     fn checked(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
-        let key = &self.generated.inner().key;
-        let update = update
+        update
             .into_update()
-            .map_err(|e| Error::InvalidRequest(key.redact(&e)))?;
-        // Serializing into nothing finds such a value without keeping the bytes.
-        serde_json::to_writer(std::io::sink(), &update)
-            .map_err(|e| Error::InvalidRequest(key.redact(&e.to_string())))?;
-        Ok(update)
+            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e)))
     }
 
-    async fn put_envelope(
+    /// Fails as the generated call would if `update` cannot be serialized (serializing
+    /// into nothing, without keeping the bytes).
+    fn serializable(&self, update: &UserProfileUpdate) -> Result<(), Error> {
+        serde_json::to_writer(std::io::sink(), update)
+            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string())))
+    }
+
+    /// The generated `PUT`.
+    fn put(
         &self,
         user_id: Uuid,
         update: UserProfileUpdate,
-    ) -> Result<(UserProfileResponse, Option<Head>), Error> {
-        let call = self
-            .generated
+    ) -> impl Future<Output = GeneratedResult<UserProfileResponse>> {
+        self.generated
             .update_user_profile()
             .user_id(user_id)
             .body(update)
-            .send();
-        self.finish(call).await
+            .send()
     }
 
     /// Updates the caller's own profile without knowing its id: the id is read with
     /// one `GET` the first time and remembered.
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let update = self.checked(update)?;
+        if self.own_id.get().is_none() {
+            self.serializable(&update)?;
+        }
         let id = self.own_id().await?;
-        Ok(self.put_envelope(id, update).await?.0.data)
+        Ok(run!(self, self.put(id, update.clone())).0.data)
     }
 
     /// Like [`update_my_profile`](Self::update_my_profile), returning the envelope with
@@ -234,8 +262,11 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked(update)?;
+        if self.own_id.get().is_none() {
+            self.serializable(&update)?;
+        }
         let id = self.own_id().await?;
-        let (envelope, head) = self.put_envelope(id, update).await?;
+        let (envelope, head) = run!(self, self.put(id, update.clone()));
         Ok(self.with_meta(envelope, head))
     }
 
@@ -246,7 +277,10 @@ impl Client {
             return Ok(*id);
         }
         self.tls_ready()?;
-        let id = match response::capturing(self.generated.get_user_profile().send()).await {
+        let id = match self
+            .attempts(|| self.generated.get_user_profile().send())
+            .await
+        {
             (Ok(value), _) => value.into_inner().data.id,
             (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
                 let id = lenient::decode::<UserProfileResponse>(&body)
@@ -266,20 +300,57 @@ impl Client {
         Ok(id)
     }
 
-    /// Runs a generated call and maps its outcome; the final response's head comes back
-    /// beside the value, for the `*_with_response` calls (the others drop it). A body the
-    /// generated decoder refuses gets a second, forgiving read (see [`lenient`]) before
-    /// it is an error.
-    async fn finish<T: serde::de::DeserializeOwned>(
+    /// Runs a generated call, and again (a new call, a new request) after the wait its
+    /// `exec` asked for, or after a body lost while the generated code read it, until an
+    /// attempt is final; returns its result and its response's head, if one arrived.
+    ///
+    /// Retrying above the generated code rather than inside `exec` means the request is
+    /// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
+    async fn attempts<T, F>(&self, call: impl Fn() -> F) -> (GeneratedResult<T>, Option<Box<Head>>)
+    where
+        F: Future<Output = GeneratedResult<T>>,
+    {
+        let state = self.generated.inner();
+        let mut retry = 0;
+        loop {
+            let (result, slot) = response::scope(retry, call()).await;
+            let wait = match (&result, slot.again) {
+                (_, Some(wait)) => wait,
+                // `exec` left this body to the generated code (see `attempt`); a body
+                // `exec` read itself fails here only past the size limit, for good.
+                (Err(progenitor_client::Error::ResponseBodyError(e)), None) if slot.body_unread => {
+                    match state.retry.after_body_error(retry) {
+                        Some(wait) => {
+                            let why = state.key.redact(&e.to_string());
+                            tracing::debug!(
+                                attempt = retry + 1,
+                                why = %why,
+                                wait_ms = wait.as_millis() as u64,
+                                "retrying"
+                            );
+                            wait
+                        }
+                        None => return (result, slot.head()),
+                    }
+                }
+                (_, None) => return (result, slot.head()),
+            };
+            drop(result);
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }
+
+    /// The outcome of a generated call that did not give a value: a body the generated
+    /// decoder refused gets a second, forgiving read (see [`lenient`]) before it is an
+    /// error. (Only failures come here, so a successful call never builds this future.)
+    async fn recover<T: serde::de::DeserializeOwned>(
         &self,
-        call: impl Future<
-            Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<()>>,
-        >,
-    ) -> Result<(T, Option<Head>), Error> {
-        self.tls_ready()?;
-        match response::capturing(call).await {
-            (Ok(value), head) => Ok((value.into_inner(), head)),
-            (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
+        e: GeneratedError,
+        head: Option<Box<Head>>,
+    ) -> Result<(T, Option<Box<Head>>), Error> {
+        match e {
+            progenitor_client::Error::InvalidResponsePayload(body, e) => {
                 match lenient::decode(&body) {
                     Some(value) => Ok((value, head)),
                     None => {
@@ -288,7 +359,7 @@ impl Client {
                     }
                 }
             }
-            (Err(e), head) => Err(self.error(e, head).await),
+            e => Err(self.error(e, head).await),
         }
     }
 
@@ -303,17 +374,20 @@ impl Client {
         }
     }
 
-    async fn error(&self, e: progenitor_client::Error<()>, head: Option<Head>) -> Error {
-        Error::from_generated(e, head, &self.generated.inner().key).await
+    async fn error(&self, e: GeneratedError, head: Option<Box<Head>>) -> Error {
+        Error::from_generated(e, head.map(|head| *head), &self.generated.inner().key).await
     }
 
-    fn with_meta<T>(&self, value: T, head: Option<Head>) -> Response<T> {
+    fn with_meta<T>(&self, value: T, head: Option<Box<Head>>) -> Response<T> {
         // A value always comes with a head; the fallback only keeps this total.
-        let head = head.unwrap_or(Head {
-            status: reqwest::StatusCode::OK,
-            headers: Default::default(),
+        let head = head.unwrap_or_else(|| {
+            Box::new(Head {
+                status: reqwest::StatusCode::OK,
+                headers: Default::default(),
+            })
         });
-        Response::new(value, ResponseMeta::new(head, &self.generated.inner().key))
+        let meta = ResponseMeta::from_box(head, &self.generated.inner().key);
+        Response::new(value, meta)
     }
 }
 
@@ -530,128 +604,137 @@ impl ClientHooks<ClientState> for generated::Client {
         Ok(())
     }
 
-    /// Sends the request, retrying transient failures per the [`RetryPolicy`].
-    async fn exec(
+    /// Makes one attempt: sends the request and reads the body of a final response. A
+    /// transient failure is handed back as it is, with the wait before the next attempt
+    /// in the call's slot ([`Client::attempts`] makes that attempt).
+    fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
-            "insighto.request",
-            operation = info.operation_id,
-            method = %request.method(),
-            // The path only: the query holds the key.
-            path = request.url().path(),
-            attempts = tracing::field::Empty,
-            status = tracing::field::Empty,
-            latency_ms = tracing::field::Empty,
-        );
-        let retries = send_with_retries(self.client(), request, self.inner());
-        if span.is_disabled() {
-            // Nobody listens: skip entering the span on every poll and the records.
-            return retries.await;
-        }
-        let started = Instant::now();
-        let outcome = retries.instrument(span.clone()).await;
-        span.record("latency_ms", started.elapsed().as_millis() as u64);
-        if let Ok(response) = &outcome {
-            span.record("status", response.status().as_u16());
-        }
-        outcome
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
+        traced(self.client(), request, self.inner(), info.operation_id)
     }
 }
 
-/// What one attempt decided.
-enum Outcome {
-    /// The final answer, a response (its body read) or an error: return it.
-    Stop(reqwest::Result<reqwest::Response>),
-    /// A transient failure: wait this long, then try again; `why` is for the log (the
-    /// key already redacted).
-    Continue { wait: Duration, why: String },
+/// [`attempt`] inside a `tracing` span that records the path only.
+async fn traced(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    state: &ClientState,
+    operation: &'static str,
+) -> reqwest::Result<reqwest::Response> {
+    let span = tracing::info_span!(
+        "insighto.request",
+        operation,
+        method = %request.method(),
+        // The path only: the query holds the key.
+        path = request.url().path(),
+        attempts = tracing::field::Empty,
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
+    if span.is_disabled() {
+        // Nobody listens: skip entering the span on every poll and the records.
+        return attempt(http, request, state, false).await;
+    }
+    let started = Instant::now();
+    let outcome = attempt(http, request, state, true)
+        .instrument(span.clone())
+        .await;
+    span.record("latency_ms", started.elapsed().as_millis() as u64);
+    if let Ok(response) = &outcome {
+        span.record("status", response.status().as_u16());
+    }
+    outcome
 }
 
 /// One attempt: send, and on a final response read its body too, so that a connection
-/// lost mid-body is retried like any other transient failure.
+/// lost mid-body is retried like any other transient failure. When the [`RetryPolicy`]
+/// allows another attempt, the wait goes to the call's slot ([`response::again`]) and
+/// the failure (an error, or the response with a retryable status) is returned as is.
+///
+/// `in_span`: whether a subscriber listens to the span this runs in (`traced`); the
+/// clock is read only for a debug event someone listens to.
 async fn attempt(
     http: &reqwest::Client,
     request: reqwest::Request,
     state: &ClientState,
-    retry: u32,
-) -> Outcome {
+    in_span: bool,
+) -> reqwest::Result<reqwest::Response> {
     let policy = &state.retry;
-    let retry_after = |wait: Duration, error: &reqwest::Error| Outcome::Continue {
-        wait,
-        why: state.key.redact(&error.to_string()),
+    let retry = response::retry();
+    // The wait before the next attempt and why, if there is one.
+    let again = |wait: Option<Duration>, why: &dyn Fn() -> String| {
+        retry.and(wait).map(|wait| (wait, why()))
     };
-    match http.execute(request).await {
-        Ok(response) => {
+    let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+    let (done, next) = match http.execute(request).await {
+        Ok(mut response) => {
             let status = response.status();
-            if let Some(wait) = policy.after_status(retry, status, response.headers()) {
-                return Outcome::Continue {
-                    wait,
-                    why: format!("status {status}"),
-                };
-            }
-            match buffer(response, state.max_response_bytes).await {
-                Ok(response) => Outcome::Stop(Ok(response)),
-                // Losing the body is a transport failure, whatever reqwest calls it.
-                Err(error) => match policy.after_body_error(retry) {
-                    Some(wait) => retry_after(wait, &error),
-                    None => Outcome::Stop(Err(error)),
+            let wait = retry.and_then(|r| policy.after_status(r, status, response.headers()));
+            let limit = state.max_response_bytes;
+            match wait {
+                Some(wait) => (Ok(response), Some((wait, format!("status {status}")))),
+                // A 200 (the status the generated code decodes) whose length is known and
+                // within the limit, the usual case: hyper delivers no more than that
+                // length, so the generated code reads the body itself, and a body lost on
+                // the way is retried by `Client::attempts`.
+                None if status == reqwest::StatusCode::OK
+                    && response.content_length().is_some_and(|n| n <= limit as u64) =>
+                {
+                    response::stash(status, response.headers_mut(), true);
+                    (Ok(response), None)
+                }
+                // Boxed: the rarer path keeps this future (part of every call's) small.
+                None => match Box::pin(buffer(response, limit)).await {
+                    Ok(response) => (Ok(response), None),
+                    // Losing the body is a transport failure, whatever reqwest calls it.
+                    Err(error) => {
+                        let wait = retry.and_then(|r| policy.after_body_error(r));
+                        let next = again(wait, &|| state.key.redact(&error.to_string()));
+                        (Err(error), next)
+                    }
                 },
             }
         }
-        Err(error) => match policy.after_error(retry, &error) {
-            Some(wait) => retry_after(wait, &error),
-            None => Outcome::Stop(Err(error)),
-        },
-    }
-}
-
-async fn send_with_retries(
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    state: &ClientState,
-) -> reqwest::Result<reqwest::Response> {
-    let mut retry = 0;
-    loop {
-        // A JSON body is buffered, so the request can always be cloned.
-        let Some(copy) = request.try_clone() else {
-            return http.execute(request).await;
-        };
-        let started = Instant::now();
-        let outcome = attempt(http, copy, state, retry).await;
-        let latency_ms = started.elapsed().as_millis() as u64;
-        match outcome {
-            Outcome::Stop(done) => {
-                tracing::Span::current().record("attempts", retry + 1);
-                match &done {
-                    Ok(r) => tracing::debug!(
-                        attempt = retry + 1,
-                        status = r.status().as_u16(),
-                        latency_ms,
-                        "response"
-                    ),
-                    Err(e) => {
-                        let error = state.key.redact(&e.to_string());
-                        tracing::debug!(attempt = retry + 1, latency_ms, %error, "request failed");
-                    }
-                }
-                return done;
+        Err(error) => {
+            let wait = retry.and_then(|r| policy.after_error(r, &error));
+            let next = again(wait, &|| state.key.redact(&error.to_string()));
+            (Err(error), next)
+        }
+    };
+    let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
+    let attempt = retry.unwrap_or(0) + 1;
+    match &next {
+        Some((wait, why)) => {
+            tracing::debug!(
+                attempt,
+                latency_ms,
+                why = %why,
+                wait_ms = wait.as_millis() as u64,
+                "retrying"
+            );
+            response::again(*wait);
+        }
+        None => {
+            if in_span {
+                tracing::Span::current().record("attempts", attempt);
             }
-            Outcome::Continue { wait, why } => {
-                tracing::debug!(
-                    attempt = retry + 1,
+            match &done {
+                Ok(r) => tracing::debug!(
+                    attempt,
+                    status = r.status().as_u16(),
                     latency_ms,
-                    why = %why,
-                    wait_ms = wait.as_millis() as u64,
-                    "retrying"
-                );
-                tokio::time::sleep(wait).await;
-                retry += 1;
+                    "response"
+                ),
+                Err(e) => {
+                    let error = state.key.redact(&e.to_string());
+                    tracing::debug!(attempt, latency_ms, %error, "request failed");
+                }
             }
         }
     }
+    done
 }
 
 /// Reads the whole body (up to `limit` bytes) and hands back an equivalent response.
@@ -692,7 +775,7 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
     }
     // The head goes to the call's slot; the generated code that decodes the body never
     // reads the headers.
-    response::stash(&mut parts);
+    response::stash(parts.status, &mut parts.headers, false);
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });

@@ -277,6 +277,15 @@ impl Error {
             ResponseMeta::new(head, key)
         };
         match err {
+            // The body did not serialize (a value no server can store): nothing was sent.
+            G::CommunicationError(e) if e.is_builder() => {
+                match std::error::Error::source(&e)
+                    .and_then(|s| s.downcast_ref::<serde_json::Error>())
+                {
+                    Some(json) => Self::InvalidRequest(key.redact(&json.to_string())),
+                    None => Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key))),
+                }
+            }
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
                 Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)))
             }
@@ -330,9 +339,9 @@ impl Error {
 
     async fn from_response(response: reqwest::Response, meta: ResponseMeta, key: &ApiKey) -> Self {
         let retry_after = crate::retry::retry_after(meta.headers(), std::time::SystemTime::now());
-        // The retry loop has already read the body, once, with the client's size limit
-        // (`buffer` in client.rs, the one body reader); past the limit this is the
-        // too-large error. An error needs only the start of the body.
+        // `exec` has already read this body with the client's size limit (`buffer` in
+        // client.rs; past the limit this is the too-large error), or it is a 2xx whose
+        // known length is within the limit. An error needs only the start of the body.
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => return Self::from_reqwest(e, Some(meta)),

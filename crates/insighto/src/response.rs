@@ -1,16 +1,26 @@
 //! Response metadata: the status and headers of the response behind a value or an error.
 //!
 //! The final response's status and headers are moved (not copied) out of the response
-//! into a per-call slot before the generated code decodes the body, so that a call can
-//! hand them back with the value ([`Response`]) or an error ([`ResponseMeta`] in
-//! [`Error`](crate::Error)) without a second request. The simple calls just drop them.
+//! into the slot of the attempt (`Attempt`) before the generated code decodes the body,
+//! so that a call can hand them back with the value ([`Response`]) or an error
+//! ([`ResponseMeta`] in [`Error`](crate::Error)) without a second request. The simple
+//! calls just drop them.
 
-use std::{cell::RefCell, fmt, ops::Deref};
+use std::{
+    cell::RefCell,
+    fmt,
+    ops::Deref,
+    pin::Pin,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use reqwest::{
     StatusCode,
     header::{HeaderMap, HeaderValue},
 };
+
+use tokio::task::futures::TaskLocalFuture;
 
 use crate::ApiKey;
 
@@ -37,7 +47,12 @@ pub(crate) struct Head {
 
 impl ResponseMeta {
     /// Takes `head`, redacting the key from every header value.
-    pub(crate) fn new(mut head: Head, key: &ApiKey) -> Self {
+    pub(crate) fn new(head: Head, key: &ApiKey) -> Self {
+        Self::from_box(Box::new(head), key)
+    }
+
+    /// Like [`new`](Self::new), for a head already boxed.
+    pub(crate) fn from_box(mut head: Box<Head>, key: &ApiKey) -> Self {
         for value in head.headers.values_mut() {
             let text = String::from_utf8_lossy(value.as_bytes());
             // Every encoding of the key counts, as everywhere else (`redact_secret`).
@@ -46,7 +61,7 @@ impl ResponseMeta {
                     .unwrap_or_else(|_| HeaderValue::from_static(crate::redact::REDACTED));
             }
         }
-        Self(Box::new(head))
+        Self(head)
     }
 
     /// Metadata made by hand, for tests of code that handles [`Error`](crate::Error)s.
@@ -156,34 +171,89 @@ impl<T> Deref for Response<T> {
     }
 }
 
+/// What one attempt of a call and its `exec` tell each other: which retry this is, and
+/// back, the final response's head or the wait before the next attempt.
+#[derive(Default)]
+pub(crate) struct Attempt {
+    /// 0 for the first attempt.
+    pub(crate) retry: u32,
+    /// Set by `exec` when the attempt failed transiently: try again after this long.
+    pub(crate) again: Option<Duration>,
+    /// Boxed: the slot is swapped in and out of the task on every poll.
+    head: Option<Box<Head>>,
+    /// Set by `exec` when it left the body to the generated code, unread: losing it
+    /// there is then a transient failure of this attempt (`Client::attempts`).
+    pub(crate) body_unread: bool,
+}
+
 tokio::task_local! {
-    /// Where `exec` leaves the final response's head for the call that awaits it (boxed:
-    /// the slot is swapped in and out of the task on every poll, so it stays one pointer).
-    static LAST_HEAD: RefCell<Option<Box<Head>>>;
+    /// The slot of the attempt being made (see [`Attempt`]).
+    static ATTEMPT: RefCell<Attempt>;
 }
 
-/// Runs one generated call with a slot for its final response's head, and returns the
-/// result with the head if a response arrived. (A plain function returning the scoped
-/// future: one `async fn` layer less to move the generated future through.)
-pub(crate) fn capturing<R>(
-    call: impl Future<Output = R>,
-) -> impl Future<Output = (R, Option<Head>)> {
-    LAST_HEAD.scope(RefCell::new(None), async move {
-        let result = call.await;
-        (
-            result,
-            LAST_HEAD.with(|slot| slot.borrow_mut().take().map(|h| *h)),
-        )
-    })
+pin_project_lite::pin_project! {
+    /// One attempt of a generated call, run with its [`Attempt`] slot; it resolves to the
+    /// call's result and the slot. (A plain future around the call rather than an `async`
+    /// block, which would hold the call twice: as its capture and as the future it awaits.)
+    struct Scoped<F: Future> {
+        #[pin]
+        scoped: TaskLocalFuture<RefCell<Attempt>, F>,
+    }
 }
 
-/// Called by `exec` with the final response's parts: moves the headers into the call's
-/// slot (when there is one; otherwise they stay where they are).
-pub(crate) fn stash(parts: &mut http::response::Parts) {
-    let _ = LAST_HEAD.try_with(|slot| {
-        *slot.borrow_mut() = Some(Box::new(Head {
-            status: parts.status,
-            headers: std::mem::take(&mut parts.headers),
+impl<F: Future> Future for Scoped<F> {
+    type Output = (F::Output, Attempt);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut scoped = self.project().scoped;
+        let result = std::task::ready!(scoped.as_mut().poll(cx));
+        let slot = scoped.take_value().map(RefCell::into_inner);
+        Poll::Ready((result, slot.unwrap_or_default()))
+    }
+}
+
+/// Runs one attempt of a generated call with its [`Attempt`] slot (retry number `retry`);
+/// resolves to the call's result and the slot.
+pub(crate) fn scope<F: Future>(retry: u32, call: F) -> impl Future<Output = (F::Output, Attempt)> {
+    let slot = RefCell::new(Attempt {
+        retry,
+        ..Attempt::default()
+    });
+    Scoped {
+        scoped: ATTEMPT.scope(slot, call),
+    }
+}
+
+impl Attempt {
+    /// The final response's head, if `exec` left one (still boxed, as `ResponseMeta`
+    /// keeps it).
+    pub(crate) fn head(self) -> Option<Box<Head>> {
+        self.head
+    }
+}
+
+/// Which retry `exec` is making; `None` outside a [`scope`], where there is no next
+/// attempt.
+pub(crate) fn retry() -> Option<u32> {
+    ATTEMPT.try_with(|slot| slot.borrow().retry).ok()
+}
+
+/// Called by `exec` when the attempt failed transiently: the call tries again after
+/// `wait` (`Client::attempts`).
+pub(crate) fn again(wait: Duration) {
+    let _ = ATTEMPT.try_with(|slot| slot.borrow_mut().again = Some(wait));
+}
+
+/// Called by `exec` with the final response's status and headers: moves the headers into
+/// the call's slot (when there is one; otherwise they stay where they are). `body_unread`:
+/// the body goes to the generated code unread.
+pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap, body_unread: bool) {
+    let _ = ATTEMPT.try_with(|slot| {
+        let mut slot = slot.borrow_mut();
+        slot.head = Some(Box::new(Head {
+            status,
+            headers: std::mem::take(headers),
         }));
+        slot.body_unread = body_unread;
     });
 }
