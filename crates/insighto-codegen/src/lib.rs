@@ -75,11 +75,7 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
 /// `Default` and field assignment, and adding an optional property is a minor change.
 /// Enums are left alone: a new `oneOf` branch or enum value is breaking on the wire too.
 fn mark_types_non_exhaustive(file: &mut syn::File) {
-    let types = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-        _ => None,
-    });
-    for item in types.into_iter().flat_map(|(_, items)| items.iter_mut()) {
+    for item in module_items(file, "types").into_iter().flatten() {
         if let syn::Item::Struct(s) = item
             && !s.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"))
         {
@@ -88,12 +84,17 @@ fn mark_types_non_exhaustive(file: &mut syn::File) {
     }
 }
 
-/// The items of the generated `builder` module: the operation builders.
-fn operation_builders(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+/// The items of the generated top-level module `name` (`types`, `builder`).
+fn module_items<'a>(file: &'a mut syn::File, name: &str) -> Option<&'a mut Vec<syn::Item>> {
     file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        syn::Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
         _ => None,
     })
+}
+
+/// The items of the generated `builder` module: the operation builders.
+fn operation_builders(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    module_items(file, "builder")
 }
 
 /// The `impl` blocks among `items`, each with the name of the type it is for.
@@ -461,11 +462,7 @@ fn uuids_unencoded(tokens: proc_macro2::TokenStream, fields: &[&str]) -> proc_ma
 /// this a decoded update would silently lose every clear (the CLI builds its update
 /// from JSON, and users may read bodies they stored).
 fn keep_cleared_patches(file: &mut syn::File) {
-    let types = file.items.iter_mut().find_map(|item| match item {
-        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut(),
-        _ => None,
-    });
-    for item in types.into_iter().flat_map(|(_, items)| items.iter_mut()) {
+    for item in module_items(file, "types").into_iter().flatten() {
         let syn::Item::Struct(s) = item else { continue };
         for field in s.fields.iter_mut() {
             if is_optional_patch(&field.ty) {
