@@ -663,18 +663,18 @@ async fn attempt(
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &state.retry;
     let retry = response::retry();
-    // The wait before the next attempt and why, if there is one.
-    let again = |wait: Option<Duration>, why: &dyn Fn() -> String| {
-        retry.and(wait).map(|wait| (wait, why()))
-    };
     let started = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
-    let (done, next) = match http.execute(request).await {
+    let outcome = match http.execute(request).await {
         Ok(mut response) => {
             let status = response.status();
             let wait = retry.and_then(|r| policy.after_status(r, status, response.headers()));
             let limit = state.max_response_bytes;
             match wait {
-                Some(wait) => (Ok(response), Some((wait, format!("status {status}")))),
+                Some(wait) => Outcome::Continue {
+                    failure: Ok(response),
+                    wait,
+                    why: format!("status {status}"),
+                },
                 // A 200 (the status the generated code decodes) whose length is known and
                 // within the limit, the usual case: hyper delivers no more than that
                 // length, so the generated code reads the body itself, and a body lost on
@@ -683,30 +683,28 @@ async fn attempt(
                     && response.content_length().is_some_and(|n| n <= limit as u64) =>
                 {
                     response::stash(status, response.headers_mut(), true);
-                    (Ok(response), None)
+                    Outcome::Stop(Ok(response))
                 }
                 // Boxed: the rarer path keeps this future (part of every call's) small.
                 None => match Box::pin(buffer(response, limit)).await {
-                    Ok(response) => (Ok(response), None),
+                    Ok(response) => Outcome::Stop(Ok(response)),
                     // Losing the body is a transport failure, whatever reqwest calls it.
                     Err(error) => {
                         let wait = retry.and_then(|r| policy.after_body_error(r));
-                        let next = again(wait, &|| state.key.redact(&error.to_string()));
-                        (Err(error), next)
+                        Outcome::after(Err(error), wait, &state.key)
                     }
                 },
             }
         }
         Err(error) => {
             let wait = retry.and_then(|r| policy.after_error(r, &error));
-            let next = again(wait, &|| state.key.redact(&error.to_string()));
-            (Err(error), next)
+            Outcome::after(Err(error), wait, &state.key)
         }
     };
     let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
     let attempt = retry.unwrap_or(0) + 1;
-    match &next {
-        Some((wait, why)) => {
+    match outcome {
+        Outcome::Continue { failure, wait, why } => {
             tracing::debug!(
                 attempt,
                 latency_ms,
@@ -714,9 +712,10 @@ async fn attempt(
                 wait_ms = wait.as_millis() as u64,
                 "retrying"
             );
-            response::again(*wait);
+            response::again(wait);
+            failure
         }
-        None => {
+        Outcome::Stop(done) => {
             if in_span {
                 tracing::Span::current().record("attempts", attempt);
             }
@@ -732,9 +731,39 @@ async fn attempt(
                     tracing::debug!(attempt, latency_ms, %error, "request failed");
                 }
             }
+            done
         }
     }
-    done
+}
+
+/// What one attempt decided.
+enum Outcome {
+    /// Final: the response (or error) goes to the generated code as it is.
+    Stop(reqwest::Result<reqwest::Response>),
+    /// Transient: the failure goes back as it is, and [`Client::attempts`] tries again
+    /// after `wait`; `why` is for the log (the key already redacted).
+    Continue {
+        failure: reqwest::Result<reqwest::Response>,
+        wait: Duration,
+        why: String,
+    },
+}
+
+impl Outcome {
+    /// A failed attempt: another one after `wait` if the policy allows it, else final.
+    fn after(
+        failure: reqwest::Result<reqwest::Response>,
+        wait: Option<Duration>,
+        key: &crate::ApiKey,
+    ) -> Self {
+        match (wait, &failure) {
+            (Some(wait), Err(error)) => {
+                let why = key.redact(&error.to_string());
+                Self::Continue { failure, wait, why }
+            }
+            _ => Self::Stop(failure),
+        }
+    }
 }
 
 /// Reads the whole body (up to `limit` bytes) and hands back an equivalent response.
