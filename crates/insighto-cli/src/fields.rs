@@ -71,12 +71,36 @@ fn value_name(kind: Kind) -> &'static str {
     }
 }
 
-fn flag(field: &str) -> String {
-    field.replace('_', "-")
+/// The argument ids of a field's two flags, in a namespace of their own so that no
+/// field can take another argument's id.
+fn set_id(field: &str) -> String {
+    format!("field:{field}")
 }
 
 fn clear_id(field: &str) -> String {
-    format!("clear_{field}")
+    format!("field:clear:{field}")
+}
+
+/// The long flag of a field: its name with dashes, or `field-<name>` when another
+/// option of the command already has that name (a spec field called `json` or
+/// `timeout` must not shadow `--json` or `--timeout`).
+fn long_flag(field: &str, taken: &[String]) -> String {
+    let flag = field.replace('_', "-");
+    let clear = format!("clear-{flag}");
+    if taken.iter().any(|t| *t == flag || *t == clear) {
+        format!("field-{flag}")
+    } else {
+        flag
+    }
+}
+
+/// The long flags already in use: the command's own and the global options.
+fn taken_flags(cmd: &Command) -> Vec<String> {
+    let globals = <crate::Globals as Args>::augment_args(Command::new("globals"));
+    let own = cmd.get_arguments().chain(globals.get_arguments());
+    own.filter_map(|arg| arg.get_long().map(str::to_owned))
+        .chain(["help".to_owned(), "version".to_owned()])
+        .collect()
 }
 
 /// The parsed `profile update` flags.
@@ -97,7 +121,7 @@ impl FromArgMatches for UpdateFlags {
         let invalid = |e: String| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e);
         let mut values = Map::new();
         for field in fields() {
-            let value = match matches.get_one::<String>(&field.name) {
+            let value = match matches.get_one::<String>(&set_id(&field.name)) {
                 Some(text) => parse(field, text).map_err(invalid)?,
                 None if matches.get_flag(&clear_id(&field.name)) => Value::Null,
                 None => continue,
@@ -112,39 +136,46 @@ impl FromArgMatches for UpdateFlags {
 
 impl Args for UpdateFlags {
     fn augment_args(cmd: Command) -> Command {
-        let mut cmd = cmd.next_help_heading("Fields");
-        for field in fields() {
-            let name = field.name.as_str();
-            // Each value is checked alone as the body would carry it, so that a bad one
-            // is refused by clap, naming its flag.
-            let check = move |text: &str| -> Result<String, String> {
-                let value = parse(field, text)?;
-                update(Map::from_iter([(field.name.clone(), value)]))?;
-                Ok(text.to_owned())
-            };
-            let about = field.description.as_deref().unwrap_or(name);
-            cmd = cmd
-                .arg(
-                    Arg::new(name)
-                        .long(flag(name))
-                        .value_name(value_name(field.kind))
-                        .value_parser(check)
-                        .help(format!("Set {name}: {about}")),
-                )
-                .arg(
-                    Arg::new(clear_id(name))
-                        .long(format!("clear-{}", flag(name)))
-                        .action(ArgAction::SetTrue)
-                        .conflicts_with(name)
-                        .help(format!("Clear {name} (send null)")),
-                );
-        }
-        cmd
+        add_flags(cmd, fields())
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
         Self::augment_args(cmd)
     }
+}
+
+/// Adds `--<field>` and `--clear-<field>` for each of `fields`.
+fn add_flags(cmd: Command, fields: &'static [Field]) -> Command {
+    let taken = taken_flags(&cmd);
+    let mut cmd = cmd.next_help_heading("Fields");
+    for field in fields {
+        let name = field.name.as_str();
+        // Each value is checked alone as the body would carry it, so that a bad one is
+        // refused by clap, naming its flag.
+        let check = move |text: &str| -> Result<String, String> {
+            let value = parse(field, text)?;
+            update(Map::from_iter([(field.name.clone(), value)]))?;
+            Ok(text.to_owned())
+        };
+        let about = field.description.as_deref().unwrap_or(name);
+        let long = long_flag(name, &taken);
+        cmd = cmd
+            .arg(
+                Arg::new(set_id(name))
+                    .long(long.clone())
+                    .value_name(value_name(field.kind))
+                    .value_parser(check)
+                    .help(format!("Set {name}: {about}")),
+            )
+            .arg(
+                Arg::new(clear_id(name))
+                    .long(format!("clear-{long}"))
+                    .action(ArgAction::SetTrue)
+                    .conflicts_with(set_id(name))
+                    .help(format!("Clear {name} (send null)")),
+            );
+    }
+    cmd
 }
 
 #[cfg(test)]
@@ -164,6 +195,38 @@ mod tests {
         in_type.sort_unstable();
         in_cli.sort_unstable();
         assert_eq!(in_cli, in_type);
+    }
+
+    #[test]
+    fn a_field_named_like_an_option_gets_a_flag_of_its_own() {
+        let field = |name: &str| Field {
+            name: name.to_owned(),
+            kind: Kind::Boolean,
+            nullable: true,
+            required: false,
+            description: None,
+            schema: serde_json::json!({"type": "boolean"}),
+        };
+        let fields: &'static [Field] = Box::leak(Box::new([
+            field("json"),
+            field("timeout"),
+            field("nickname"),
+        ]));
+        let cmd =
+            Command::new("update").arg(Arg::new("json").long("json").action(ArgAction::SetTrue));
+        let cmd = add_flags(cmd, fields);
+        cmd.clone().debug_assert();
+        let longs: Vec<&str> = cmd.get_arguments().filter_map(Arg::get_long).collect();
+        for wanted in [
+            "json",
+            "field-json",
+            "clear-field-json",
+            "field-timeout",
+            "nickname",
+            "clear-nickname",
+        ] {
+            assert!(longs.contains(&wanted), "{wanted} missing from {longs:?}");
+        }
     }
 
     #[test]

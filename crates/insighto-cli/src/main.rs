@@ -13,7 +13,7 @@ mod terminal;
 
 use std::{io::Write as _, net::SocketAddr, path::PathBuf, process::ExitCode};
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use insighto::{Client, Error, config::Settings, types::UserProfile};
 use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
 
@@ -31,6 +31,18 @@ use exits as exit;
 )]
 #[command(after_help = exits::HELP)]
 struct Cli {
+    #[command(flatten)]
+    globals: Globals,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// The options every command takes. A struct of its own so that `fields.rs` can see
+/// their names and keep the spec's field flags clear of them.
+// No `Debug`: it holds the API key as given.
+#[derive(Args)]
+pub(crate) struct Globals {
     /// API key (or INSIGHTO_API_KEY); never printed.
     #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
@@ -50,9 +62,6 @@ struct Cli {
     /// How many times a failed attempt is repeated (default 2; 0 turns retries off).
     #[arg(long, global = true, env = "INSIGHTO_RETRIES", value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: Option<u32>,
-
-    #[command(subcommand)]
-    command: Command,
 }
 
 #[derive(Debug, Subcommand)]
@@ -184,14 +193,14 @@ impl Prepared {
         Ok(match &cli.command {
             // An API command (without the embedded sandbox's demo key), or `config show`.
             Command::Profile(_) | Command::Config(_)
-                if !cli.sandbox || matches!(cli.command, Command::Config(_)) =>
+                if !cli.globals.sandbox || matches!(cli.command, Command::Config(_)) =>
             {
                 Self {
                     settings: Some(explicit.settings()?),
                     ..Self::default()
                 }
             }
-            Command::Login { .. } if cli.sandbox => {
+            Command::Login { .. } if cli.globals.sandbox => {
                 return Err(Failure::new(
                     exit::USAGE,
                     "--sandbox needs no login: it uses the sandbox's demo key",
@@ -236,7 +245,7 @@ fn main() -> ExitCode {
             .as_ref()
             .ok()
             .and_then(Prepared::key)
-            .or(cli.api_key.as_deref()),
+            .or(cli.globals.api_key.as_deref()),
     );
     let failed = |failure: Failure| {
         let message = terminal::escape_keeping_lines(&secrets.redact(&failure.message));
@@ -287,11 +296,11 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
             }
             // Keep the embedded sandbox alive for the whole command.
             let tuning = Tuning {
-                timeout: cli.timeout,
-                retries: cli.retries,
+                timeout: cli.globals.timeout,
+                retries: cli.globals.retries,
             };
             let (client, _sandbox) =
-                connect(prepared.settings.as_ref(), cli.sandbox, tuning).await?;
+                connect(prepared.settings.as_ref(), cli.globals.sandbox, tuning).await?;
             match command {
                 ProfileCommand::Show { json } => print_profile(&client.get_profile().await?, json),
                 ProfileCommand::Update { json, fields } => {

@@ -128,61 +128,59 @@ impl Spec {
     }
 
     fn effective_at(&self, schema: &Value, depth: usize, visits: &mut usize) -> Value {
-        let schema = self.resolve(schema);
+        // Past the budget a schema counts as nothing: neither resolved nor cloned, so a
+        // hostile document costs at most MAX_VISITS merges, however it nests.
         *visits += 1;
+        if *visits > MAX_VISITS {
+            return Value::Null;
+        }
+        let schema = self.resolve(schema);
         let Some(members) = schema.get("allOf").and_then(Value::as_array) else {
             return schema.clone();
         };
-        if depth > MAX_DEPTH || *visits > MAX_VISITS {
-            return schema.clone();
+        if depth > MAX_DEPTH {
+            // Only a cycle nests this deep; it adds nothing.
+            return Value::Null;
         }
         let mut out = Map::new();
-        let members: Vec<Value> = members
-            .iter()
-            .map(|m| self.effective_at(m, depth + 1, visits))
-            .collect();
-        for part in members.into_iter().chain(std::iter::once(schema.clone())) {
-            let Value::Object(part) = part else { continue };
-            for (key, value) in part {
-                match key.as_str() {
-                    "allOf" => {}
-                    "properties" => {
-                        let merged = out.entry(key).or_insert_with(|| json!({}));
-                        if let (Value::Object(m), Value::Object(add)) = (merged, value) {
-                            m.extend(add);
-                        }
-                    }
-                    "required" => {
-                        let mut names = required(out.get("required"));
-                        names.extend(required(Some(&value)));
-                        out.insert(key, json!(names));
-                    }
-                    _ => {
-                        out.insert(key, value);
-                    }
-                }
+        for member in members {
+            if *visits > MAX_VISITS {
+                break;
+            }
+            if let Value::Object(part) = self.effective_at(member, depth + 1, visits) {
+                merge(&mut out, part);
             }
         }
+        // The keywords beside `allOf` win; the `allOf` array itself is not copied.
+        let siblings = schema.as_object().into_iter().flatten();
+        let siblings = siblings.filter(|(key, _)| *key != "allOf");
+        merge(
+            &mut out,
+            siblings.map(|(k, v)| (k.clone(), v.clone())).collect(),
+        );
         Value::Object(out)
     }
 
     /// The properties of an object schema, in the document's order, each with its
     /// effective schema.
     pub fn fields(&self, schema: &Value) -> Vec<Field> {
-        let merged = self.effective(schema);
+        // One budget for the whole list: a hostile schema with many properties costs no
+        // more than one with a single property.
+        let mut visits = 0;
+        let merged = self.effective_at(schema, 0, &mut visits);
         let required = required(merged.get("required"));
         let Some(properties) = merged["properties"].as_object() else {
             return Vec::new();
         };
         let mut names = Vec::new();
-        self.property_names(schema, 0, &mut 0, &mut names);
+        self.property_names(schema, 0, &mut visits, &mut names);
         names.extend(properties.keys().cloned());
         let mut seen = BTreeSet::new();
         names.retain(|name| properties.contains_key(name) && seen.insert(name.clone()));
         names
             .into_iter()
             .map(|name| {
-                let schema = self.effective(&properties[&name]);
+                let schema = self.effective_at(&properties[&name], 0, &mut visits);
                 Field {
                     kind: Kind::of(&schema),
                     nullable: schema["nullable"].as_bool().unwrap_or(false),
@@ -203,12 +201,15 @@ impl Spec {
         visits: &mut usize,
         names: &mut Vec<String>,
     ) {
-        let schema = self.resolve(schema);
         *visits += 1;
         if depth > MAX_DEPTH || *visits > MAX_VISITS {
             return;
         }
+        let schema = self.resolve(schema);
         for member in schema["allOf"].as_array().into_iter().flatten() {
+            if *visits > MAX_VISITS {
+                break;
+            }
             self.property_names(member, depth + 1, visits, names);
         }
         if let Some(properties) = schema.get("properties") {
@@ -297,6 +298,29 @@ fn yaml_key(key: &serde_yaml_ng::Value) -> Option<String> {
         serde_yaml_ng::Value::Number(n) => Some(n.to_string()),
         serde_yaml_ng::Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// Merges `part` into `out`: `properties` and `required` united, anything else replaced.
+fn merge(out: &mut Map<String, Value>, part: Map<String, Value>) {
+    for (key, value) in part {
+        match key.as_str() {
+            "allOf" => {}
+            "properties" => {
+                let merged = out.entry(key).or_insert_with(|| json!({}));
+                if let (Value::Object(m), Value::Object(add)) = (merged, value) {
+                    m.extend(add);
+                }
+            }
+            "required" => {
+                let mut names = required(out.get("required"));
+                names.extend(required(Some(&value)));
+                out.insert(key, json!(names));
+            }
+            _ => {
+                out.insert(key, value);
+            }
+        }
     }
 }
 
@@ -546,5 +570,25 @@ components:
             spec.component_fields("D").is_empty(),
             "a fan-out cycle ends too"
         );
+    }
+
+    #[test]
+    fn wide_self_references_stay_within_the_budget() {
+        // `Y: {allOf: [Y, Y, ... 1500 times]}` and an object of 1500 properties each `Y`:
+        // without one shared budget this took minutes and gigabytes.
+        let refs = vec![json!({"$ref": "#/components/schemas/Y"}); 1500];
+        let properties: Map<String, Value> = (0..1500)
+            .map(|i| (format!("p{i}"), json!({"$ref": "#/components/schemas/Y"})))
+            .collect();
+        let doc = json!({"components": {"schemas": {
+            "Y": {"allOf": refs, "description": "wide"},
+            "O": {"type": "object", "properties": properties},
+        }}});
+        let spec = Spec::from_doc(doc);
+        assert_eq!(
+            spec.effective(spec.component("Y").unwrap())["description"],
+            "wide"
+        );
+        assert_eq!(spec.component_fields("O").len(), 1500);
     }
 }

@@ -30,6 +30,13 @@ impl ApiKey {
                 reason: "it contains whitespace or control characters",
             });
         }
+        // Insighto's keys are 46 characters; a longer one could not be redacted in every
+        // encoding (see `redact.rs`), so it is refused rather than risked.
+        if key.chars().count() > crate::redact::MAX_ENCODED_SECRET {
+            return Err(ConfigError::InvalidApiKey {
+                reason: "it is longer than 256 characters (Insighto's keys have 46)",
+            });
+        }
         Ok(Self(Arc::from(key)))
     }
 

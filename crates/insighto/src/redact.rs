@@ -44,6 +44,10 @@ pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
     let mut i = 0;
     let mut memo = Memo::new();
     while i < bytes.len() {
+        // A fresh table per start keeps memory to what one occurrence can reach.
+        if !memo.is_empty() {
+            memo = Memo::new();
+        }
         match longest_match(bytes, i, &wanted, 0, &mut memo) {
             Some(end) => {
                 out.push_str(&text[copied..i]);
@@ -113,12 +117,12 @@ fn blank_key_parameters(text: &str) -> Cow<'_, str> {
 
 /// Secrets longer than this (in chars) are searched for raw only: the search below
 /// recurses once per char of the secret.
-const MAX_ENCODED_SECRET: usize = 1024;
+pub(crate) const MAX_ENCODED_SECRET: usize = 256;
 
-/// Results of [`longest_match`] by (byte offset, chars of the secret already matched).
-/// They do not depend on where the occurrence started, so one table serves the whole
-/// text and the search stays linear in it: without it, a text where several encodings
-/// of each char match (a secret of backslashes) takes exponential time.
+/// Results of [`longest_match`] by (byte offset, chars of the secret already matched),
+/// for one start: without it, a text where several encodings of each char match (a
+/// secret of backslashes) takes exponential time; with it, one start costs at most the
+/// (offset, chars) pairs an occurrence can reach.
 type Memo = std::collections::HashMap<(usize, usize), Option<usize>>;
 
 /// The end of the longest occurrence of `secret[k..]` starting at byte `i`, if any.
@@ -218,6 +222,12 @@ mod tests {
         let text = format!("x{}y", "\\".repeat(20_000));
         let shown = redact_secret(&text, &secret);
         assert!(shown.contains(REDACTED) && !shown.contains(&secret));
+        // Self-similar text: every start matches 40 chars before failing. One table per
+        // start keeps memory small (one table for the whole text took gigabytes).
+        let secret = format!("{}b", "a".repeat(40));
+        let text = "a".repeat(64 * 1024);
+        assert_eq!(redact_secret(&text, &secret), text);
+        assert!(crate::ApiKey::new("k".repeat(MAX_ENCODED_SECRET + 1)).is_err());
         let long = "k".repeat(MAX_ENCODED_SECRET + 1);
         assert_eq!(
             redact_secret(&format!("a{long}b"), &long),

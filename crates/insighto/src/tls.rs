@@ -100,7 +100,8 @@ fn without_roots(builder: reqwest::ClientBuilder) -> reqwest::ClientBuilder {
     builder
 }
 /// Whether a request to `base_url` would carry the key unencrypted past this machine:
-/// plain http to a host that is not loopback (`localhost`, `127.0.0.0/8`, `::1`).
+/// plain http to a host that is not this machine (`localhost`, `127.0.0.0/8`, `::1`,
+/// `::ffff:127.0.0.1`, `0.0.0.0`).
 pub(crate) fn key_in_clear(base_url: &str) -> bool {
     let Ok(url) = reqwest::Url::parse(base_url) else {
         return false;
@@ -113,11 +114,15 @@ pub(crate) fn key_in_clear(base_url: &str) -> bool {
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => !ip.is_loopback(),
-        Err(_) => {
-            let name = host.trim_end_matches('.').to_ascii_lowercase();
-            name != "localhost" && !name.ends_with(".localhost")
-        }
+        Ok(std::net::IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+            Some(v4) => !v4.is_loopback() && !v4.is_unspecified(),
+            None => !ip.is_loopback() && !ip.is_unspecified(),
+        },
+        // 0.0.0.0 reaches this machine too.
+        Ok(ip) => !ip.is_loopback() && !ip.is_unspecified(),
+        // Only `localhost` itself: `*.localhost` may go to DNS, which may answer with
+        // another machine.
+        Err(_) => !host.trim_end_matches('.').eq_ignore_ascii_case("localhost"),
     }
 }
 
@@ -137,5 +142,34 @@ impl crate::Client {
     /// ```
     pub fn sends_key_in_clear(&self) -> bool {
         key_in_clear(self.base_url())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_in_clear;
+
+    #[test]
+    fn only_plain_http_to_another_machine_exposes_the_key() {
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.1",
+            "http://LOCALHOST.",
+            "http://[::1]:9",
+            "http://[::ffff:127.0.0.1]:9",
+            "http://0.0.0.0:9",
+            "https://api.example.com",
+        ] {
+            assert!(!key_in_clear(local), "{local}");
+        }
+        for remote in [
+            "http://api.example.com",
+            "http://192.0.2.1:9",
+            "http://[2001:db8::1]",
+            "http://[::ffff:192.0.2.1]",
+            "http://evil.localhost",
+        ] {
+            assert!(key_in_clear(remote), "{remote}");
+        }
     }
 }
