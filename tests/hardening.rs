@@ -404,11 +404,7 @@ async fn every_error_reply_is_json_with_a_documented_status() {
         } else {
             "/api/v1/user/{user_id}"
         };
-        let operation = spec
-            .operations()
-            .into_iter()
-            .find(|op| op.path == path && op.method == method)
-            .unwrap();
+        let operation = spec.operation_at(path, method).unwrap();
         assert!(
             operation.statuses().contains(&status.to_string().as_str()),
             "{name}: {status} is not in openapi.yaml for {method} {path}"

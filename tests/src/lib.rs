@@ -180,11 +180,7 @@ async fn conform(
         .map(|p| p.as_str().to_owned());
     let response = next.run(req).await;
     let Some(route) = route else { return response };
-    let Some(op) = spec()
-        .operations()
-        .into_iter()
-        .find(|op| op.path == route && op.method == method)
-    else {
+    let Some(op) = spec().operation_at(&route, &method) else {
         return response; // the spec document itself, or a method the spec lacks
     };
     let status = response.status().as_u16();

@@ -121,8 +121,9 @@ impl FromArgMatches for UpdateFlags {
         let invalid = |e: String| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e);
         let mut values = Map::new();
         for field in fields() {
-            let value = match matches.get_one::<String>(&set_id(&field.name)) {
-                Some(text) => parse(field, text).map_err(invalid)?,
+            // Parsed and checked once, by the flag's value parser.
+            let value = match matches.get_one::<Value>(&set_id(&field.name)) {
+                Some(value) => value.clone(),
                 None if matches.get_flag(&clear_id(&field.name)) => Value::Null,
                 None => continue,
             };
@@ -152,10 +153,10 @@ fn add_flags(cmd: Command, fields: &'static [Field]) -> Command {
         let name = field.name.as_str();
         // Each value is checked alone as the body would carry it, so that a bad one is
         // refused by clap, naming its flag.
-        let check = move |text: &str| -> Result<String, String> {
+        let check = move |text: &str| -> Result<Value, String> {
             let value = parse(field, text)?;
-            update(Map::from_iter([(field.name.clone(), value)]))?;
-            Ok(text.to_owned())
+            update(Map::from_iter([(field.name.clone(), value.clone())]))?;
+            Ok(value)
         };
         let about = field.description.as_deref().unwrap_or(name);
         let long = long_flag(name, &taken);

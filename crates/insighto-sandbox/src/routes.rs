@@ -84,10 +84,7 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
     };
     let route = request.extensions().get::<axum::extract::MatchedPath>();
     let method = request.method().as_str().to_ascii_lowercase();
-    let operation = route.and_then(|r| {
-        (spec().model.operations().into_iter())
-            .find(|op| op.path == r.as_str() && op.method == method)
-    });
+    let operation = route.and_then(|r| spec().model.operation_at(r.as_str(), &method));
     let documented = |code: u16| operation.is_some_and(|op| op.documents(code));
     let Some(code) = Some(wanted).filter(|&c| c >= 400 && documented(c)) else {
         return next.run(request).await;

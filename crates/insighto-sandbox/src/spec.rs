@@ -22,8 +22,8 @@ pub struct Field {
 pub struct Spec {
     pub model: &'static insighto_spec::Spec,
     pub fields: Vec<Field>,
-    /// The status of each response component the operations refer to by name.
-    statuses: HashMap<String, u16>,
+    /// The status of each [`Answer`], indexed by the answer, read once from the spec.
+    answers: [StatusCode; Answer::ALL.len()],
 }
 
 /// The error answers of the sandbox, each named as its response component in the spec
@@ -40,8 +40,7 @@ pub enum Answer {
 }
 
 impl Answer {
-    /// Every answer, for the test that each has a status in the spec.
-    #[cfg(test)]
+    /// Every answer, in declaration order (the index of [`Spec::answers`]).
     pub const ALL: [Self; 7] = [
         Self::BadRequest,
         Self::Unauthorized,
@@ -55,11 +54,7 @@ impl Answer {
     /// The status the spec documents for this answer; 500 if it documents none (a test
     /// keeps the bundled spec from that).
     pub fn status(self) -> StatusCode {
-        // The variant's name is the component's name.
-        let name = format!("{self:?}");
-        (spec().statuses.get(&name))
-            .and_then(|&code| StatusCode::from_u16(code).ok())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        spec().answers[self as usize]
     }
 }
 
@@ -78,21 +73,20 @@ pub fn spec() -> &'static Spec {
                 kind: field.kind,
             })
             .collect();
-        let statuses = model
-            .operations()
-            .iter()
-            .flat_map(|op| {
-                op.statuses().into_iter().filter_map(|status| {
-                    let reference = op.value["responses"][status]["$ref"].as_str()?;
-                    let name = reference.strip_prefix("#/components/responses/")?;
-                    Some((name.to_owned(), status.parse().ok()?))
-                })
-            })
+        let named: HashMap<&str, u16> = (model.operations().iter())
+            .flat_map(|op| op.named_responses())
+            .map(|(status, name)| (name, status))
             .collect();
+        // The variant's name is the component's name.
+        let answers = Answer::ALL.map(|answer| {
+            (named.get(format!("{answer:?}").as_str()))
+                .and_then(|&code| StatusCode::from_u16(code).ok())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        });
         Spec {
             model,
             fields,
-            statuses,
+            answers,
         }
     })
 }

@@ -255,6 +255,11 @@ impl Spec {
             .collect()
     }
 
+    /// The operation at this path template and method (lower case).
+    pub fn operation_at(&self, path: &str, method: &str) -> Option<Operation<'_>> {
+        (self.operations().into_iter()).find(|op| op.path == path && op.method == method)
+    }
+
     /// The operation with this `operationId`.
     pub fn operation(&self, id: &str) -> Option<Operation<'_>> {
         self.operations().into_iter().find(|op| op.id() == Some(id))
@@ -458,12 +463,20 @@ impl<'a> Operation<'a> {
     /// The status whose response is the component `#/components/responses/NAME`, such
     /// as 401 for `Unauthorized`; `None` for a class (`5XX`) or when none is.
     pub fn status_of(&self, response: &str) -> Option<u16> {
-        let target = format!("#/components/responses/{response}");
-        self.value["responses"]
-            .as_object()?
-            .iter()
-            .find(|(_, r)| r["$ref"].as_str() == Some(target.as_str()))
-            .and_then(|(status, _)| status.parse().ok())
+        self.named_responses()
+            .find(|&(_, name)| name == response)
+            .map(|(status, _)| status)
+    }
+
+    /// Each exact status whose response is a named component, with that name:
+    /// `(401, "Unauthorized")`, `(404, "NotFound")`, ...
+    pub fn named_responses(&self) -> impl Iterator<Item = (u16, &'a str)> + use<'a> {
+        let responses = self.value["responses"].as_object().into_iter().flatten();
+        responses.filter_map(|(status, response)| {
+            let reference = response["$ref"].as_str()?;
+            let name = reference.strip_prefix("#/components/responses/")?;
+            Some((status.parse().ok()?, name))
+        })
     }
 
     /// The schema of its JSON request body, unresolved.

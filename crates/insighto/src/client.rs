@@ -217,18 +217,24 @@ impl Client {
     /// A value the service could not store (a date-time outside years 1-9999) fails to
     /// serialize: the generated call then fails before sending ([`Error::InvalidRequest`],
     /// see `Error::from_generated`), and [`update_my_profile`](Self::update_my_profile)
-    /// checks it before the `GET` it may need first ([`serializable`](Self::serializable)).
+    /// checks it before the `GET` it may need first ([`checked_before_own_id`](Self::checked_before_own_id)).
     fn checked(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
         update
             .into_update()
             .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e)))
     }
 
-    /// Fails as the generated call would if `update` cannot be serialized (serializing
-    /// into nothing, without keeping the bytes).
-    fn serializable(&self, update: &UserProfileUpdate) -> Result<(), Error> {
-        serde_json::to_writer(std::io::sink(), update)
-            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string())))
+    /// [`checked`](Self::checked), and while the caller's id is unknown (its `GET` would
+    /// come first) also fails as the generated call would if `update` cannot be
+    /// serialized (serializing into nothing, without keeping the bytes).
+    fn checked_before_own_id(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
+        let update = self.checked(update)?;
+        if self.own_id.get().is_none() {
+            serde_json::to_writer(std::io::sink(), &update).map_err(|e| {
+                Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string()))
+            })?;
+        }
+        Ok(update)
     }
 
     /// The generated `PUT`.
@@ -247,10 +253,7 @@ impl Client {
     /// Updates the caller's own profile without knowing its id: the id is read with
     /// one `GET` the first time and remembered.
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
-        let update = self.checked(update)?;
-        if self.own_id.get().is_none() {
-            self.serializable(&update)?;
-        }
+        let update = self.checked_before_own_id(update)?;
         let id = self.own_id().await?;
         Ok(run!(self, self.put(id, update.clone())).0.data)
     }
@@ -261,10 +264,7 @@ impl Client {
         &self,
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
-        let update = self.checked(update)?;
-        if self.own_id.get().is_none() {
-            self.serializable(&update)?;
-        }
+        let update = self.checked_before_own_id(update)?;
         let id = self.own_id().await?;
         let (envelope, head) = run!(self, self.put(id, update.clone()));
         Ok(self.with_meta(envelope, head))
