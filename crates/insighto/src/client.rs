@@ -81,19 +81,46 @@ type GeneratedError = progenitor_client::Error<()>;
 /// What a generated call gives.
 type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 
+/// Runs a generated call, and again (a new call, a new request) while an attempt fails
+/// transiently, until an attempt is final; gives its result and its response's head, if
+/// one arrived. `$call` is evaluated once per attempt; the wait before the next one comes
+/// from `exec` (see [`attempt`]) or [`Client::wait_before_retry`].
+///
+/// Retrying above the generated code rather than inside `exec` means the request is
+/// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
+///
+/// A macro rather than an `async fn`: the generated future (2 KiB and more) is then made
+/// in place, inside the future of the public call, and pinned there; each `async fn`
+/// between the two would hold it once more and copy it on every call.
+macro_rules! attempts {
+    ($client:expr, $call:expr) => {{
+        let mut retry = 0;
+        loop {
+            // The attempt's future and result end with this block, before the wait.
+            let wait = {
+                let (result, slot) = response::scope(retry, std::pin::pin!($call)).await;
+                match $client.wait_before_retry(&result, &slot, retry) {
+                    None => break (result, slot.head()),
+                    Some(wait) => wait,
+                }
+            };
+            tokio::time::sleep(wait).await;
+            retry += 1;
+        }
+    }};
+}
+
 /// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
-/// transiently ([`Client::attempts`]), and gives `(value, head)` or returns the
-/// [`Error`]. `$call` is evaluated once per attempt. A macro rather than an `async fn`:
-/// each `async fn` between a public call and the generated future holds and copies that
-/// future once more, and failures are settled in a separate (boxed) future that a
-/// successful call never builds.
+/// transiently ([`attempts!`]), and gives `(value, head)` or returns the [`Error`].
+/// Failures are settled in a separate (boxed) future that a successful call never builds.
 macro_rules! run {
     ($client:expr, $call:expr) => {{
         $client.tls_ready()?;
-        match $client.attempts(|| $call).await {
-            (Ok(value), head) => (value.into_inner(), head),
+        let (result, head) = attempts!($client, $call);
+        match result {
+            Ok(value) => (value.into_inner(), head),
             // Boxed: the failure path's future would otherwise enlarge every call's.
-            (Err(e), head) => Box::pin($client.recover(e, head)).await?,
+            Err(e) => Box::pin($client.recover(e, head)).await?,
         }
     }};
 }
@@ -277,10 +304,7 @@ impl Client {
             return Ok(*id);
         }
         self.tls_ready()?;
-        let id = match self
-            .attempts(|| self.generated.get_user_profile().send())
-            .await
-        {
+        let id = match attempts!(self, self.generated.get_user_profile().send()) {
             (Ok(value), _) => value.into_inner().data.id,
             (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
                 let id = lenient::decode::<UserProfileResponse>(&body)
@@ -300,44 +324,33 @@ impl Client {
         Ok(id)
     }
 
-    /// Runs a generated call, and again (a new call, a new request) after the wait its
-    /// `exec` asked for, or after a body lost while the generated code read it, until an
-    /// attempt is final; returns its result and its response's head, if one arrived.
-    ///
-    /// Retrying above the generated code rather than inside `exec` means the request is
-    /// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
-    async fn attempts<T, F>(&self, call: impl Fn() -> F) -> (GeneratedResult<T>, Option<Box<Head>>)
-    where
-        F: Future<Output = GeneratedResult<T>>,
-    {
-        let state = self.generated.inner();
-        let mut retry = 0;
-        loop {
-            let (result, slot) = response::scope(retry, call()).await;
-            let wait = match (&result, slot.again) {
-                (_, Some(wait)) => wait,
-                // `exec` left this body to the generated code (see `attempt`); a body
-                // `exec` read itself fails here only past the size limit, for good.
-                (Err(progenitor_client::Error::ResponseBodyError(e)), None) if slot.body_unread => {
-                    match state.retry.after_body_error(retry) {
-                        Some(wait) => {
-                            let why = state.key.redact(&e.to_string());
-                            tracing::debug!(
-                                attempt = retry + 1,
-                                why = %why,
-                                wait_ms = wait.as_millis() as u64,
-                                "retrying"
-                            );
-                            wait
-                        }
-                        None => return (result, slot.head()),
-                    }
-                }
-                (_, None) => return (result, slot.head()),
-            };
-            drop(result);
-            tokio::time::sleep(wait).await;
-            retry += 1;
+    /// The wait before another attempt, if the one just made (`result`, `slot`; retry
+    /// number `retry`) failed transiently: as `exec` decided, or for a body lost while the
+    /// generated code read it (`exec` left it unread; a body `exec` read itself fails here
+    /// only past the size limit, for good).
+    fn wait_before_retry<T>(
+        &self,
+        result: &GeneratedResult<T>,
+        slot: &response::Attempt,
+        retry: u32,
+    ) -> Option<Duration> {
+        if slot.again.is_some() {
+            return slot.again;
+        }
+        match result {
+            Err(progenitor_client::Error::ResponseBodyError(e)) if slot.body_unread => {
+                let state = self.generated.inner();
+                let wait = state.retry.after_body_error(retry)?;
+                let why = state.key.redact(&e.to_string());
+                tracing::debug!(
+                    attempt = retry + 1,
+                    why = %why,
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying"
+                );
+                Some(wait)
+            }
+            _ => None,
         }
     }
 
@@ -606,7 +619,7 @@ impl ClientHooks<ClientState> for generated::Client {
 
     /// Makes one attempt: sends the request and reads the body of a final response. A
     /// transient failure is handed back as it is, with the wait before the next attempt
-    /// in the call's slot ([`Client::attempts`] makes that attempt).
+    /// in the call's slot ([`attempts!`] makes that attempt).
     fn exec(
         &self,
         request: reqwest::Request,
@@ -678,7 +691,7 @@ async fn attempt(
                 // A 200 (the status the generated code decodes) whose length is known and
                 // within the limit, the usual case: hyper delivers no more than that
                 // length, so the generated code reads the body itself, and a body lost on
-                // the way is retried by `Client::attempts`.
+                // the way is retried by `attempts!`.
                 None if status == reqwest::StatusCode::OK
                     && response.content_length().is_some_and(|n| n <= limit as u64) =>
                 {
@@ -740,7 +753,7 @@ async fn attempt(
 enum Outcome {
     /// Final: the response (or error) goes to the generated code as it is.
     Stop(reqwest::Result<reqwest::Response>),
-    /// Transient: the failure goes back as it is, and [`Client::attempts`] tries again
+    /// Transient: the failure goes back as it is, and [`attempts!`] tries again
     /// after `wait`; `why` is for the log (the key already redacted).
     Continue {
         failure: reqwest::Result<reqwest::Response>,

@@ -20,8 +20,6 @@ use reqwest::{
     header::{HeaderMap, HeaderValue},
 };
 
-use tokio::task::futures::TaskLocalFuture;
-
 use crate::ApiKey;
 
 /// The response headers that [`ResponseMeta::request_id`] reads, first match wins.
@@ -179,25 +177,31 @@ pub(crate) struct Attempt {
     pub(crate) retry: u32,
     /// Set by `exec` when the attempt failed transiently: try again after this long.
     pub(crate) again: Option<Duration>,
-    /// Boxed: the slot is swapped in and out of the task on every poll.
+    /// Boxed: the slot is moved in and out of the thread-local on every poll.
     head: Option<Box<Head>>,
     /// Set by `exec` when it left the body to the generated code, unread: losing it
-    /// there is then a transient failure of this attempt (`Client::attempts`).
+    /// there is then a transient failure of this attempt (`attempts!` in `client.rs`).
     pub(crate) body_unread: bool,
 }
 
-tokio::task_local! {
-    /// The slot of the attempt being made (see [`Attempt`]).
-    static ATTEMPT: RefCell<Attempt>;
+thread_local! {
+    /// The slot of the attempt whose call is being polled on this thread (see [`Attempt`]).
+    /// It is there only while [`Scoped`] polls the call, so it works as a task-local:
+    /// `exec` runs inside that poll.
+    static ATTEMPT: RefCell<Option<Attempt>> = const { RefCell::new(None) };
 }
 
 pin_project_lite::pin_project! {
     /// One attempt of a generated call, run with its [`Attempt`] slot; it resolves to the
-    /// call's result and the slot. (A plain future around the call rather than an `async`
-    /// block, which would hold the call twice: as its capture and as the future it awaits.)
-    struct Scoped<F: Future> {
+    /// call's result and the slot.
+    ///
+    /// Rather than tokio's `task_local!` scope: that hands each poll's result (a decoded
+    /// profile, hundreds of bytes, even while pending) through three layers of closures
+    /// and `Result`s, a copy each; here the call's poll returns straight to this one.
+    struct Scoped<F> {
         #[pin]
-        scoped: TaskLocalFuture<RefCell<Attempt>, F>,
+        call: F,
+        slot: Option<Attempt>,
     }
 }
 
@@ -205,23 +209,64 @@ impl<F: Future> Future for Scoped<F> {
     type Output = (F::Output, Attempt);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut scoped = self.project().scoped;
-        let result = std::task::ready!(scoped.as_mut().poll(cx));
-        let slot = scoped.take_value().map(RefCell::into_inner);
-        Poll::Ready((result, slot.unwrap_or_default()))
+        let this = self.project();
+        let polled = {
+            let _entered = Entered::new(this.slot);
+            this.call.poll(cx)
+        };
+        match polled {
+            Poll::Ready(result) => Poll::Ready((result, this.slot.take().unwrap_or_default())),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// The slot moved into [`ATTEMPT`] for the length of one poll, and back out when dropped
+/// (a panicking call included), restoring whatever was there before.
+struct Entered<'a> {
+    slot: &'a mut Option<Attempt>,
+    previous: Option<Option<Attempt>>,
+}
+
+impl<'a> Entered<'a> {
+    fn new(slot: &'a mut Option<Attempt>) -> Self {
+        // `None` (no way back) only while the thread is being torn down.
+        let previous = ATTEMPT
+            .try_with(|current| current.replace(slot.take()))
+            .ok();
+        Self { slot, previous }
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take()
+            && let Ok(slot) = ATTEMPT.try_with(|current| current.replace(previous))
+        {
+            *self.slot = slot;
+        }
     }
 }
 
 /// Runs one attempt of a generated call with its [`Attempt`] slot (retry number `retry`);
 /// resolves to the call's result and the slot.
 pub(crate) fn scope<F: Future>(retry: u32, call: F) -> impl Future<Output = (F::Output, Attempt)> {
-    let slot = RefCell::new(Attempt {
+    let slot = Attempt {
         retry,
         ..Attempt::default()
-    });
+    };
     Scoped {
-        scoped: ATTEMPT.scope(slot, call),
+        call,
+        slot: Some(slot),
     }
+}
+
+/// The current attempt's slot, changed by `f`; `None` outside a [`scope`].
+fn with_attempt<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
+    ATTEMPT
+        .try_with(|current| current.borrow_mut().as_mut().map(f))
+        .ok()
+        .flatten()
 }
 
 impl Attempt {
@@ -235,25 +280,82 @@ impl Attempt {
 /// Which retry `exec` is making; `None` outside a [`scope`], where there is no next
 /// attempt.
 pub(crate) fn retry() -> Option<u32> {
-    ATTEMPT.try_with(|slot| slot.borrow().retry).ok()
+    with_attempt(|slot| slot.retry)
 }
 
 /// Called by `exec` when the attempt failed transiently: the call tries again after
-/// `wait` (`Client::attempts`).
+/// `wait` (`attempts!` in `client.rs`).
 pub(crate) fn again(wait: Duration) {
-    let _ = ATTEMPT.try_with(|slot| slot.borrow_mut().again = Some(wait));
+    with_attempt(|slot| slot.again = Some(wait));
 }
 
 /// Called by `exec` with the final response's status and headers: moves the headers into
 /// the call's slot (when there is one; otherwise they stay where they are). `body_unread`:
 /// the body goes to the generated code unread.
 pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap, body_unread: bool) {
-    let _ = ATTEMPT.try_with(|slot| {
-        let mut slot = slot.borrow_mut();
+    with_attempt(|slot| {
         slot.head = Some(Box::new(Head {
             status,
             headers: std::mem::take(headers),
         }));
         slot.body_unread = body_unread;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A call that yields once, reading its slot's retry number before and after.
+    async fn reads_twice() -> (Option<u32>, Option<u32>) {
+        let before = retry();
+        tokio::task::yield_now().await;
+        (before, retry())
+    }
+
+    /// Two attempts polled in turn on one task each see their own slot, across polls;
+    /// outside them there is none, and what `exec` writes comes back with the result.
+    #[tokio::test]
+    async fn each_attempt_sees_its_own_slot_and_only_while_polled() {
+        assert_eq!(retry(), None);
+        let first = scope(0, async {
+            let seen = reads_twice().await;
+            again(Duration::from_millis(5));
+            seen
+        });
+        let second = scope(3, reads_twice());
+        let ((a, slot_a), (b, slot_b)) = tokio::join!(first, second);
+        assert_eq!(a, (Some(0), Some(0)));
+        assert_eq!(b, (Some(3), Some(3)));
+        assert_eq!(slot_a.again, Some(Duration::from_millis(5)));
+        assert_eq!(slot_b.again, None);
+        assert_eq!(retry(), None);
+    }
+
+    /// An attempt polled inside another's sees its own slot, and the outer one gets its
+    /// own back afterwards.
+    #[tokio::test]
+    async fn a_nested_attempt_restores_the_outer_slot() {
+        let ((inner, outer), _) = scope(1, async {
+            let (inner, _) = scope(2, async { retry() }).await;
+            (inner, retry())
+        })
+        .await;
+        assert_eq!((inner, outer), (Some(2), Some(1)));
+    }
+
+    /// A call that panics while polled leaves no slot behind on the thread.
+    #[test]
+    fn a_panicking_attempt_leaves_no_slot_behind() {
+        let mut attempt = Box::pin(scope(7, async {
+            assert_eq!(retry(), Some(7));
+            panic!("the call fails hard")
+        }));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = attempt.as_mut().poll(&mut cx);
+        }));
+        assert!(polled.is_err());
+        assert_eq!(retry(), None);
+    }
 }
