@@ -32,6 +32,11 @@ pub struct Sides {
     pub client: Vec<Round>,
     /// Through hand-written reqwest + serde_json.
     pub baseline: Vec<Round>,
+    /// The client's throughput over the baseline's, one entry per pair of adjacent
+    /// batches (one of each side, run back to back) across all rounds: what the machine
+    /// does meanwhile hits both batches of a pair alike, so their ratio drifts less than
+    /// the rounds' own figures do.
+    pub paired: Vec<f64>,
 }
 
 /// Throughput and latency percentiles of one round of calls.
@@ -61,10 +66,12 @@ mod tests {
             get: Sides {
                 client: vec![round(1.0)],
                 baseline: vec![round(2.0)],
+                paired: vec![0.5],
             },
             put: Sides {
                 client: vec![round(3.0)],
                 baseline: vec![],
+                paired: vec![],
             },
             decode_typed_ns: vec![5.0],
             decode_value_ns: vec![6.0],
@@ -78,8 +85,10 @@ mod tests {
     /// A figure missing from the output is an error, not an empty series.
     #[test]
     fn a_missing_figure_is_an_error() {
-        let err = serde_json::from_str::<Measurements>(r#"{"get":{"client":[],"baseline":[]}}"#)
-            .unwrap_err();
+        let err = serde_json::from_str::<Measurements>(
+            r#"{"get":{"client":[],"baseline":[],"paired":[]}}"#,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("missing field `put`"), "{err}");
     }
 }

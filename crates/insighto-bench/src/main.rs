@@ -274,13 +274,19 @@ fn measure(rounds: usize, per_round: usize) {
                 let (mut cl, mut bl) = (Vec::new(), Vec::new());
                 let (mut ct, mut bt) = (Duration::ZERO, Duration::ZERO);
                 for b in 0..per_round / BATCH {
-                    if b % 2 == 0 {
-                        ct += batch_client(&client, op, BATCH, &update, &mut cl).await;
-                        bt += batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
+                    let (c, bb) = if b % 2 == 0 {
+                        let c = batch_client(&client, op, BATCH, &update, &mut cl).await;
+                        let bb = batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
+                        (c, bb)
                     } else {
-                        bt += batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
-                        ct += batch_client(&client, op, BATCH, &update, &mut cl).await;
-                    }
+                        let bb = batch_baseline(&http, &base, op, BATCH, &update, &mut bl).await;
+                        let c = batch_client(&client, op, BATCH, &update, &mut cl).await;
+                        (c, bb)
+                    };
+                    // Same number of calls: throughput ratio = time ratio, inverted.
+                    sides.paired.push(bb.as_secs_f64() / c.as_secs_f64());
+                    ct += c;
+                    bt += bb;
                 }
                 sides.client.push(summary(&mut cl, ct));
                 sides.baseline.push(summary(&mut bl, bt));

@@ -2124,7 +2124,7 @@ pub mod builder {
     pub struct UpdateUserProfile<'a> {
         client: &'a super::Client,
         user_id: Result<::uuid::Uuid, String>,
-        body: Result<types::UserProfileUpdate, String>,
+        body: Result<::std::borrow::Cow<'a, types::UserProfileUpdate>, String>,
     }
     impl<'a> UpdateUserProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -2152,11 +2152,12 @@ pub mod builder {
                 types::UserProfileUpdate,
             >>::Error: std::fmt::Display,
         {
-            self.body = value
+            self.body = (value
                 .try_into()
                 .map_err(|s| {
                     format!("conversion to `UserProfileUpdate` for body failed: {}", s)
-                });
+                }))
+                .map(::std::borrow::Cow::Owned);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2168,7 +2169,8 @@ pub mod builder {
             self.body = self
                 .body
                 .and_then(|body| {
-                    types::UserProfileUpdate::try_from(f(body.into()))
+                    types::UserProfileUpdate::try_from(f(body.into_owned().into()))
+                        .map(::std::borrow::Cow::Owned)
                         .map_err(|e| e.to_string())
                 });
             self
@@ -2208,6 +2210,11 @@ pub mod builder {
                 200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// The body, lent rather than given: `send` serializes it as it is.
+        pub fn body_ref(mut self, value: &'a types::UserProfileUpdate) -> Self {
+            self.body = Ok(::std::borrow::Cow::Borrowed(value));
+            self
         }
     }
 }

@@ -82,25 +82,31 @@ type GeneratedError = progenitor_client::Error<()>;
 type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 
 /// Runs a generated call, and again (a new call, a new request) while an attempt fails
-/// transiently, until an attempt is final; gives its result and its response's head, if
-/// one arrived. `$call` is evaluated once per attempt; the wait before the next one comes
-/// from `exec` (see [`attempt`]) or [`Client::wait_before_retry`].
+/// transiently, until an attempt is final; gives its result, and puts its response's head
+/// (if one arrived) in `$head`. `$call` is evaluated once per attempt; the wait before the
+/// next one comes from `exec` (see [`attempt`]) or [`Client::wait_before_retry`].
 ///
 /// Retrying above the generated code rather than inside `exec` means the request is
 /// never cloned in case of a retry: a retry builds it afresh, like the first attempt.
 ///
 /// A macro rather than an `async fn`: the generated future (2 KiB and more) is then made
 /// in place, inside the future of the public call, and pinned there; each `async fn`
-/// between the two would hold it once more and copy it on every call.
+/// between the two would hold it once more and copy it on every call. The head goes to
+/// a variable of the caller's rather than into a tuple with the result, which would be
+/// one more copy of the decoded value.
 macro_rules! attempts {
-    ($client:expr, $call:expr) => {{
+    ($client:expr, $call:expr, $head:ident) => {{
         let mut retry = 0;
         loop {
             // The attempt's future and result end with this block, before the wait.
             let wait = {
-                let (result, slot) = response::scope(retry, std::pin::pin!($call)).await;
+                let mut slot = response::Attempt::new(retry);
+                let result = response::scope(&mut slot, std::pin::pin!($call)).await;
                 match $client.wait_before_retry(&result, &slot, retry) {
-                    None => break (result, slot.head()),
+                    None => {
+                        $head = slot.head();
+                        break result;
+                    }
                     Some(wait) => wait,
                 }
             };
@@ -111,16 +117,16 @@ macro_rules! attempts {
 }
 
 /// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
-/// transiently ([`attempts!`]), and gives `(value, head)` or returns the [`Error`].
-/// Failures are settled in a separate (boxed) future that a successful call never builds.
+/// transiently ([`attempts!`]), and gives its value (the head in `$head`) or returns the
+/// [`Error`]. Failures are settled in a separate (boxed) future that a successful call
+/// never builds.
 macro_rules! run {
-    ($client:expr, $call:expr) => {{
+    ($client:expr, $call:expr, $head:ident) => {{
         $client.tls_ready()?;
-        let (result, head) = attempts!($client, $call);
-        match result {
-            Ok(value) => (value.into_inner(), head),
+        match attempts!($client, $call, $head) {
+            Ok(value) => value.into_inner(),
             // Boxed: the failure path's future would otherwise enlarge every call's.
-            Err(e) => Box::pin($client.recover(e, head)).await?,
+            Err(e) => Box::pin($client.recover(e, &mut $head)).await?,
         }
     }};
 }
@@ -178,27 +184,32 @@ impl Client {
 
     /// Gets the caller's profile (`GET /api/v1/user`).
     pub async fn get_profile(&self) -> Result<UserProfile, Error> {
-        let (envelope, _) = run!(self, self.generated.get_user_profile().send());
-        Ok(self.remember(envelope).data)
+        let mut head;
+        let envelope = run!(self, self.generated.get_user_profile().send(), head);
+        self.remember(&envelope);
+        Ok(envelope.data)
     }
 
     /// Gets the caller's profile with the whole envelope (`message`, `meta`).
     pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
-        let (envelope, _) = run!(self, self.generated.get_user_profile().send());
-        Ok(self.remember(envelope))
+        let mut head;
+        let envelope = run!(self, self.generated.get_user_profile().send(), head);
+        self.remember(&envelope);
+        Ok(envelope)
     }
 
     /// Like [`get_profile_response`](Self::get_profile_response), with the response's
     /// status and headers (request id, rate-limit headers), from the same request.
     pub async fn get_profile_with_response(&self) -> Result<Response<UserProfileResponse>, Error> {
-        let (envelope, head) = run!(self, self.generated.get_user_profile().send());
-        Ok(self.with_meta(self.remember(envelope), head))
+        let mut head;
+        let envelope = run!(self, self.generated.get_user_profile().send(), head);
+        self.remember(&envelope);
+        Ok(self.with_meta(envelope, head))
     }
 
     /// Keeps the caller's id from a profile it read (see [`own_id`](Self::own_id)).
-    fn remember(&self, envelope: UserProfileResponse) -> UserProfileResponse {
+    fn remember(&self, envelope: &UserProfileResponse) {
         let _ = self.own_id.set(envelope.data.id);
-        envelope
     }
 
     /// Updates the profile `user_id` (`PUT /api/v1/user/{user_id}`) and returns it.
@@ -213,7 +224,8 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<UserProfile, Error> {
         let update = self.checked(update)?;
-        Ok(run!(self, self.put(user_id, update.clone())).0.data)
+        let mut head;
+        Ok(run!(self, self.put(user_id, &update), head).data)
     }
 
     /// Like [`update_profile`](Self::update_profile), returning the whole envelope.
@@ -223,7 +235,8 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<UserProfileResponse, Error> {
         let update = self.checked(update)?;
-        Ok(run!(self, self.put(user_id, update.clone())).0)
+        let mut head;
+        Ok(run!(self, self.put(user_id, &update), head))
     }
 
     /// Like [`update_profile_response`](Self::update_profile_response), with the
@@ -234,7 +247,8 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked(update)?;
-        let (envelope, head) = run!(self, self.put(user_id, update.clone()));
+        let mut head;
+        let envelope = run!(self, self.put(user_id, &update), head);
         Ok(self.with_meta(envelope, head))
     }
 
@@ -264,16 +278,17 @@ impl Client {
         Ok(update)
     }
 
-    /// The generated `PUT`.
-    fn put(
-        &self,
+    /// The generated `PUT` of `update`, lent to it: each attempt serializes the same
+    /// value, none copies it.
+    fn put<'a>(
+        &'a self,
         user_id: Uuid,
-        update: UserProfileUpdate,
-    ) -> impl Future<Output = GeneratedResult<UserProfileResponse>> {
+        update: &'a UserProfileUpdate,
+    ) -> impl Future<Output = GeneratedResult<UserProfileResponse>> + 'a {
         self.generated
             .update_user_profile()
             .user_id(user_id)
-            .body(update)
+            .body_ref(update)
             .send()
     }
 
@@ -282,7 +297,8 @@ impl Client {
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let update = self.checked_before_own_id(update)?;
         let id = self.own_id().await?;
-        Ok(run!(self, self.put(id, update.clone())).0.data)
+        let mut head;
+        Ok(run!(self, self.put(id, &update), head).data)
     }
 
     /// Like [`update_my_profile`](Self::update_my_profile), returning the envelope with
@@ -293,7 +309,8 @@ impl Client {
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked_before_own_id(update)?;
         let id = self.own_id().await?;
-        let (envelope, head) = run!(self, self.put(id, update.clone()));
+        let mut head;
+        let envelope = run!(self, self.put(id, &update), head);
         Ok(self.with_meta(envelope, head))
     }
 
@@ -304,9 +321,10 @@ impl Client {
             return Ok(*id);
         }
         self.tls_ready()?;
-        let id = match attempts!(self, self.generated.get_user_profile().send()) {
-            (Ok(value), _) => value.into_inner().data.id,
-            (Err(progenitor_client::Error::InvalidResponsePayload(body, e)), head) => {
+        let head;
+        let id = match attempts!(self, self.generated.get_user_profile().send(), head) {
+            Ok(value) => value.into_inner().data.id,
+            Err(progenitor_client::Error::InvalidResponsePayload(body, e)) => {
                 let id = lenient::decode::<UserProfileResponse>(&body)
                     .map(|envelope| envelope.data.id)
                     .or_else(|| lenient::profile_id(&body));
@@ -318,7 +336,7 @@ impl Client {
                     }
                 }
             }
-            (Err(e), head) => return Err(self.error(e, head).await),
+            Err(e) => return Err(self.error(e, head).await),
         };
         let _ = self.own_id.set(id);
         Ok(id)
@@ -360,19 +378,19 @@ impl Client {
     async fn recover<T: serde::de::DeserializeOwned>(
         &self,
         e: GeneratedError,
-        head: Option<Box<Head>>,
-    ) -> Result<(T, Option<Box<Head>>), Error> {
+        head: &mut Option<Box<Head>>,
+    ) -> Result<T, Error> {
         match e {
             progenitor_client::Error::InvalidResponsePayload(body, e) => {
                 match lenient::decode(&body) {
-                    Some(value) => Ok((value, head)),
+                    Some(value) => Ok(value),
                     None => {
                         let e = progenitor_client::Error::InvalidResponsePayload(body, e);
-                        Err(self.error(e, head).await)
+                        Err(self.error(e, head.take()).await)
                     }
                 }
             }
-            e => Err(self.error(e, head).await),
+            e => Err(self.error(e, head.take()).await),
         }
     }
 

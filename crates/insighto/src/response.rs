@@ -193,46 +193,40 @@ thread_local! {
 
 pin_project_lite::pin_project! {
     /// One attempt of a generated call, run with its [`Attempt`] slot; it resolves to the
-    /// call's result and the slot.
+    /// call's result, and leaves in the slot what `exec` put there.
     ///
     /// Rather than tokio's `task_local!` scope: that hands each poll's result (a decoded
     /// profile, hundreds of bytes, even while pending) through three layers of closures
     /// and `Result`s, a copy each; here the call's poll returns straight to this one.
-    struct Scoped<F> {
+    struct Scoped<'s, F> {
         #[pin]
         call: F,
-        slot: Option<Attempt>,
+        slot: &'s mut Attempt,
     }
 }
 
-impl<F: Future> Future for Scoped<F> {
-    type Output = (F::Output, Attempt);
+impl<F: Future> Future for Scoped<'_, F> {
+    type Output = F::Output;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let polled = {
-            let _entered = Entered::new(this.slot);
-            this.call.poll(cx)
-        };
-        match polled {
-            Poll::Ready(result) => Poll::Ready((result, this.slot.take().unwrap_or_default())),
-            Poll::Pending => Poll::Pending,
-        }
+        let _entered = Entered::new(this.slot);
+        this.call.poll(cx)
     }
 }
 
 /// The slot moved into [`ATTEMPT`] for the length of one poll, and back out when dropped
 /// (a panicking call included), restoring whatever was there before.
 struct Entered<'a> {
-    slot: &'a mut Option<Attempt>,
+    slot: &'a mut Attempt,
     previous: Option<Option<Attempt>>,
 }
 
 impl<'a> Entered<'a> {
-    fn new(slot: &'a mut Option<Attempt>) -> Self {
+    fn new(slot: &'a mut Attempt) -> Self {
         // `None` (no way back) only while the thread is being torn down.
         let previous = ATTEMPT
-            .try_with(|current| current.replace(slot.take()))
+            .try_with(|current| current.replace(Some(std::mem::take(&mut *slot))))
             .ok();
         Self { slot, previous }
     }
@@ -241,24 +235,17 @@ impl<'a> Entered<'a> {
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
         if let Some(previous) = self.previous.take()
-            && let Ok(slot) = ATTEMPT.try_with(|current| current.replace(previous))
+            && let Ok(Some(slot)) = ATTEMPT.try_with(|current| current.replace(previous))
         {
             *self.slot = slot;
         }
     }
 }
 
-/// Runs one attempt of a generated call with its [`Attempt`] slot (retry number `retry`);
-/// resolves to the call's result and the slot.
-pub(crate) fn scope<F: Future>(retry: u32, call: F) -> impl Future<Output = (F::Output, Attempt)> {
-    let slot = Attempt {
-        retry,
-        ..Attempt::default()
-    };
-    Scoped {
-        call,
-        slot: Some(slot),
-    }
+/// Runs one attempt of a generated call with `slot` (made by [`Attempt::new`]); resolves
+/// to the call's result.
+pub(crate) fn scope<F: Future>(slot: &mut Attempt, call: F) -> impl Future<Output = F::Output> {
+    Scoped { call, slot }
 }
 
 /// The current attempt's slot, changed by `f`; `None` outside a [`scope`].
@@ -270,6 +257,14 @@ fn with_attempt<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
 }
 
 impl Attempt {
+    /// The slot of retry number `retry` (0 for the first attempt).
+    pub(crate) fn new(retry: u32) -> Self {
+        Self {
+            retry,
+            ..Self::default()
+        }
+    }
+
     /// The final response's head, if `exec` left one (still boxed, as `ResponseMeta`
     /// keeps it).
     pub(crate) fn head(self) -> Option<Box<Head>> {
@@ -318,13 +313,14 @@ mod tests {
     #[tokio::test]
     async fn each_attempt_sees_its_own_slot_and_only_while_polled() {
         assert_eq!(retry(), None);
-        let first = scope(0, async {
+        let (mut slot_a, mut slot_b) = (Attempt::new(0), Attempt::new(3));
+        let first = scope(&mut slot_a, async {
             let seen = reads_twice().await;
             again(Duration::from_millis(5));
             seen
         });
-        let second = scope(3, reads_twice());
-        let ((a, slot_a), (b, slot_b)) = tokio::join!(first, second);
+        let second = scope(&mut slot_b, reads_twice());
+        let (a, b) = tokio::join!(first, second);
         assert_eq!(a, (Some(0), Some(0)));
         assert_eq!(b, (Some(3), Some(3)));
         assert_eq!(slot_a.again, Some(Duration::from_millis(5)));
@@ -336,8 +332,9 @@ mod tests {
     /// own back afterwards.
     #[tokio::test]
     async fn a_nested_attempt_restores_the_outer_slot() {
-        let ((inner, outer), _) = scope(1, async {
-            let (inner, _) = scope(2, async { retry() }).await;
+        let mut outer_slot = Attempt::new(1);
+        let (inner, outer) = scope(&mut outer_slot, async {
+            let inner = scope(&mut Attempt::new(2), async { retry() }).await;
             (inner, retry())
         })
         .await;
@@ -347,7 +344,8 @@ mod tests {
     /// A call that panics while polled leaves no slot behind on the thread.
     #[test]
     fn a_panicking_attempt_leaves_no_slot_behind() {
-        let mut attempt = Box::pin(scope(7, async {
+        let mut slot = Attempt::new(7);
+        let mut attempt = Box::pin(scope(&mut slot, async {
             assert_eq!(retry(), Some(7));
             panic!("the call fails hard")
         }));
@@ -357,5 +355,7 @@ mod tests {
         }));
         assert!(polled.is_err());
         assert_eq!(retry(), None);
+        drop(attempt);
+        assert_eq!(slot.retry, 7, "the slot comes back to its attempt");
     }
 }

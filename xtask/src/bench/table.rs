@@ -79,14 +79,19 @@ impl Figures {
         ]))
     }
 
-    /// Appends the row of one figure; returns its median.
+    /// Appends the row of one figure, one decimal; returns its median.
     pub fn row(&mut self, name: &str, values: &[f64], unit: &str) -> f64 {
+        self.row_with(name, values, unit, 1)
+    }
+
+    /// Like [`row`](Self::row), with `decimals` digits after the point.
+    pub fn row_with(&mut self, name: &str, values: &[f64], unit: &str, decimals: usize) -> f64 {
         let (min, median, max) = stats(values);
         self.0.row([
             name.to_owned(),
-            fixed(min, 1),
-            fixed(median, 1),
-            fixed(max, 1),
+            fixed(min, decimals),
+            fixed(median, decimals),
+            fixed(max, decimals),
             unit.to_owned(),
         ]);
         median
@@ -113,10 +118,12 @@ mod tests {
         let mut t = Figures::new();
         assert_eq!(t.row("calls", &[3.0, 1.0, 2.0], "req/s"), 2.0);
         assert!(t.row("none", &[], "ms").is_nan());
+        assert_eq!(t.row_with("ratio", &[0.97, 1.0126], "", 3), 1.0126);
         assert_eq!(
             t.to_string(),
             "| figure | min | median | max | unit |\n|---|---:|---:|---:|---|\n\
-             | calls | 1.0 | 2.0 | 3.0 | req/s |\n| none | NaN | NaN | NaN | ms |\n"
+             | calls | 1.0 | 2.0 | 3.0 | req/s |\n| none | NaN | NaN | NaN | ms |\n\
+             | ratio | 0.970 | 1.013 | 1.013 |  |\n"
         );
     }
 }

@@ -177,16 +177,18 @@ fn replace_headers_call(expr: &mut syn::Expr, headers: &[(syn::Expr, syn::Expr)]
     }
 }
 
-/// Keeps an operation's body in its builder as the finished value.
+/// Keeps an operation's body in its builder as the finished value, owned or borrowed.
 ///
 /// progenitor stores an operation's body as the body type's own builder
 /// (`types::builder::X`): `body(value)` turns the finished value into that builder, field
 /// by field, and `send` turns it back, on every request. Where `X` has a `Default` (the
 /// builder's starting value is then `X::default()` either way), the operation builder
-/// holds `Result<types::X, String>` instead: `body` stores the value, `send` uses it, and
-/// `body_map` (which edits through the type's builder) converts there and back itself,
-/// with the same error text `send` would give. A builder the pass does not recognise
-/// entirely is left as it is.
+/// holds `Result<Cow<'a, types::X>, String>` instead: `body` stores the value, `send`
+/// serializes it as it is, and `body_map` (which edits through the type's builder)
+/// converts there and back itself, with the same error text `send` would give. A new
+/// `body_ref(&value)` lends the body instead, so that a call retried with the same body
+/// does not copy it for each attempt. A builder the pass does not recognise entirely is
+/// left as it is.
 pub(crate) fn bodies_kept_finished(file: &mut syn::File) {
     let defaults = types_with_default(file);
     let Some(items) = operation_builders(file) else {
@@ -202,7 +204,7 @@ pub(crate) fn bodies_kept_finished(file: &mut syn::File) {
                 && let Some(body) = builder_body_type(&field.ty)
                 && defaults.contains(&body.to_string())
             {
-                field.ty = syn::parse_quote!(Result<types::#body, String>);
+                field.ty = syn::parse_quote!(Result<::std::borrow::Cow<'a, types::#body>, String>);
                 bodies.push((s.ident.to_string(), body));
             }
         }
@@ -220,13 +222,18 @@ pub(crate) fn bodies_kept_finished(file: &mut syn::File) {
                     for stmt in &mut f.block.stmts {
                         if let syn::Stmt::Expr(syn::Expr::Assign(assign), _) = stmt {
                             without_map_from(&mut assign.right);
+                            let value = &assign.right;
+                            *assign.right =
+                                syn::parse_quote!((#value).map(::std::borrow::Cow::Owned));
                         }
                     }
                 }
                 "body_map" => {
                     f.block = syn::parse_quote!({
                         self.body = self.body.and_then(|body| {
-                            types::#body::try_from(f(body.into())).map_err(|e| e.to_string())
+                            types::#body::try_from(f(body.into_owned().into()))
+                                .map(::std::borrow::Cow::Owned)
+                                .map_err(|e| e.to_string())
                         });
                         self
                     })
@@ -244,6 +251,20 @@ pub(crate) fn bodies_kept_finished(file: &mut syn::File) {
                 _ => {}
             }
         }
+        let has_body_setter = imp
+            .items
+            .iter()
+            .any(|item| matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "body"));
+        if imp.trait_.is_some() || !has_body_setter {
+            continue;
+        }
+        imp.items.push(syn::parse_quote! {
+            /// The body, lent rather than given: `send` serializes it as it is.
+            pub fn body_ref(mut self, value: &'a types::#body) -> Self {
+                self.body = Ok(::std::borrow::Cow::Borrowed(value));
+                self
+            }
+        });
     }
 }
 
@@ -356,7 +377,12 @@ mod tests {
         let code = generate(insighto_spec::OPENAPI_YAML).unwrap();
         let compact = code.replace([' ', '\n'], "");
         assert!(
-            compact.contains("body:Result<types::UserProfileUpdate,String>,"),
+            compact
+                .contains("body:Result<::std::borrow::Cow<'a,types::UserProfileUpdate>,String>,"),
+            "{code}"
+        );
+        assert!(
+            compact.contains("pubfnbody_ref(mutself,value:&'atypes::UserProfileUpdate)->Self"),
             "{code}"
         );
         assert!(
