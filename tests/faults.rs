@@ -113,7 +113,9 @@ async fn reset_mid_body_is_retried_then_transport() {
     assert_eq!(server.connections(), 3, "first attempt and two retries");
 }
 
-#[tokio::test]
+// On a multi-threaded runtime: the attempt's slot lives in a thread-local only while the
+// attempt is polled, so a task moved to another thread between polls must keep it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reset_mid_body_then_success_recovers() {
     let head_and_part = b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\n\r\n{".to_vec();
     let server = Faulty::start(vec![
@@ -323,7 +325,9 @@ async fn rate_limited_calls_follow_retry_after() {
     }
 }
 
-#[tokio::test]
+// On a multi-threaded runtime: the attempt's slot lives in a thread-local only while the
+// attempt is polled, so a task moved to another thread between polls must keep it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unavailable_then_ok_succeeds_for_get_and_put_alike() {
     for status in [
         "503 Service Unavailable",

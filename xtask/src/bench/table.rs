@@ -54,12 +54,15 @@ impl fmt::Display for Table {
     }
 }
 
-/// min, median, max (NaN for no values).
+/// min, median, max (NaN for no values); the median of an even count is the mean of the
+/// two middle values, leaning to neither side of a threshold.
 fn stats(values: &[f64]) -> (f64, f64, f64) {
     let mut v = values.to_vec();
     v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
     match (v.first(), v.last()) {
-        (Some(&min), Some(&max)) => (min, v[v.len() / 2], max),
+        (Some(&min), Some(&max)) if n % 2 == 1 => (min, v[n / 2], max),
+        (Some(&min), Some(&max)) => (min, (v[n / 2 - 1] + v[n / 2]) / 2.0, max),
         _ => (f64::NAN, f64::NAN, f64::NAN),
     }
 }
@@ -118,12 +121,15 @@ mod tests {
         let mut t = Figures::new();
         assert_eq!(t.row("calls", &[3.0, 1.0, 2.0], "req/s"), 2.0);
         assert!(t.row("none", &[], "ms").is_nan());
-        assert_eq!(t.row_with("ratio", &[0.97, 1.0126], "", 3), 1.0126);
+        assert_eq!(
+            t.row_with("ratio", &[1.0126, 0.9, 0.97, 2.0], "", 3),
+            0.9913
+        );
         assert_eq!(
             t.to_string(),
             "| figure | min | median | max | unit |\n|---|---:|---:|---:|---|\n\
              | calls | 1.0 | 2.0 | 3.0 | req/s |\n| none | NaN | NaN | NaN | ms |\n\
-             | ratio | 0.970 | 1.013 | 1.013 |  |\n"
+             | ratio | 0.900 | 0.991 | 2.000 |  |\n"
         );
     }
 }

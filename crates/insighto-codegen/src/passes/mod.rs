@@ -1,6 +1,8 @@
 //! Passes over progenitor's output (a `syn::File`), run by [`crate::generate`] in order.
-//! Each leaves code it does not recognise as it is, so a progenitor upgrade that changes
-//! the shape of its output loses an optimisation, never correctness.
+//! Each leaves code it does not recognise as it is (`bodies_kept_finished`, which rewrites
+//! several methods of one builder together, fails to compile instead), so a progenitor
+//! upgrade that changes the shape of its output loses an optimisation or stops the
+//! build, never changes behaviour unseen.
 
 mod requests;
 mod types;

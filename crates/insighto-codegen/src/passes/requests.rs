@@ -181,16 +181,17 @@ fn replace_headers_call(expr: &mut syn::Expr, headers: &[(syn::Expr, syn::Expr)]
 ///
 /// progenitor stores an operation's body as the body type's own builder
 /// (`types::builder::X`): `body(value)` turns the finished value into that builder, field
-/// by field, and `send` turns it back, on every request. Where `X` has a `Default` (the
-/// builder's starting value is then `X::default()` either way), the operation builder
+/// by field, and `send` turns it back, on every request. Where `X` derives `Default` (the
+/// builder's starting value is then `X::default()` either way) and `Clone`, the operation builder
 /// holds `Result<Cow<'a, types::X>, String>` instead: `body` stores the value, `send`
 /// serializes it as it is, and `body_map` (which edits through the type's builder)
 /// converts there and back itself, with the same error text `send` would give. A new
 /// `body_ref(&value)` lends the body instead, so that a call retried with the same body
-/// does not copy it for each attempt. A builder the pass does not recognise entirely is
-/// left as it is.
+/// does not copy it for each attempt. A builder whose body type lacks either derive is
+/// left as it is; one whose methods progenitor writes differently from what this pass
+/// expects fails to compile, rather than going out changed halfway.
 pub(crate) fn bodies_kept_finished(file: &mut syn::File) {
-    let defaults = types_with_default(file);
+    let defaults = types_with_default_and_clone(file);
     let Some(items) = operation_builders(file) else {
         return;
     };
@@ -294,22 +295,25 @@ fn builder_body_type(ty: &syn::Type) -> Option<syn::Ident> {
     }
 }
 
-/// The structs of `types` that derive `Default`.
-fn types_with_default(file: &syn::File) -> Vec<String> {
+/// The structs of `types` that derive `Default` and `Clone` (a `Cow` of them needs
+/// `Clone`).
+fn types_with_default_and_clone(file: &syn::File) -> Vec<String> {
     let types = file.items.iter().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
         _ => None,
     });
-    let derives_default = |attrs: &[syn::Attribute]| {
+    let derives = |attrs: &[syn::Attribute], name: &str| {
         attrs
             .iter()
-            .any(|a| a.path().is_ident("derive") && mentions(a.to_token_stream(), "Default") > 0)
+            .any(|a| a.path().is_ident("derive") && mentions(a.to_token_stream(), name) > 0)
     };
+    let derives_both =
+        |attrs: &[syn::Attribute]| derives(attrs, "Default") && derives(attrs, "Clone");
     types
         .into_iter()
         .flat_map(|(_, items)| items)
         .filter_map(|item| match item {
-            syn::Item::Struct(s) if derives_default(&s.attrs) => Some(s.ident.to_string()),
+            syn::Item::Struct(s) if derives_both(&s.attrs) => Some(s.ident.to_string()),
             _ => None,
         })
         .collect()
