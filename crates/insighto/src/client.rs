@@ -359,10 +359,9 @@ impl Client {
             Err(progenitor_client::Error::ResponseBodyError(e)) if slot.body_unread => {
                 let state = self.generated.inner();
                 let wait = state.retry.after_body_error(retry)?;
-                let why = state.key.redact(&e.to_string());
                 tracing::debug!(
                     attempt = retry + 1,
-                    why = %why,
+                    why = %state.key.redact(&e.to_string()),
                     wait_ms = wait.as_millis() as u64,
                     "retrying"
                 );
@@ -406,7 +405,7 @@ impl Client {
     }
 
     async fn error(&self, e: GeneratedError, head: Option<Box<Head>>) -> Error {
-        Error::from_generated(e, head.map(|head| *head), &self.generated.inner().key).await
+        Error::from_generated(e, head, &self.generated.inner().key).await
     }
 
     fn with_meta<T>(&self, value: T, head: Option<Box<Head>>) -> Response<T> {
@@ -417,7 +416,7 @@ impl Client {
                 headers: Default::default(),
             })
         });
-        let meta = ResponseMeta::from_box(head, &self.generated.inner().key);
+        let meta = ResponseMeta::new(head, &self.generated.inner().key);
         Response::new(value, meta)
     }
 }
@@ -704,7 +703,6 @@ async fn attempt(
                 Some(wait) => Outcome::Continue {
                     failure: Ok(response),
                     wait,
-                    why: format!("status {status}"),
                 },
                 // A 200 (the status the generated code decodes) whose length is known and
                 // within the limit, the usual case: hyper delivers no more than that
@@ -722,24 +720,24 @@ async fn attempt(
                     // Losing the body is a transport failure, whatever reqwest calls it.
                     Err(error) => {
                         let wait = retry.and_then(|r| policy.after_body_error(r));
-                        Outcome::after(Err(error), wait, &state.key)
+                        Outcome::after(error, wait)
                     }
                 },
             }
         }
         Err(error) => {
             let wait = retry.and_then(|r| policy.after_error(r, &error));
-            Outcome::after(Err(error), wait, &state.key)
+            Outcome::after(error, wait)
         }
     };
     let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
     let attempt = retry.unwrap_or(0) + 1;
     match outcome {
-        Outcome::Continue { failure, wait, why } => {
+        Outcome::Continue { failure, wait } => {
             tracing::debug!(
                 attempt,
                 latency_ms,
-                why = %why,
+                why = %why(&failure, &state.key),
                 wait_ms = wait.as_millis() as u64,
                 "retrying"
             );
@@ -757,10 +755,12 @@ async fn attempt(
                     latency_ms,
                     "response"
                 ),
-                Err(e) => {
-                    let error = state.key.redact(&e.to_string());
-                    tracing::debug!(attempt, latency_ms, %error, "request failed");
-                }
+                Err(e) => tracing::debug!(
+                    attempt,
+                    latency_ms,
+                    error = %state.key.redact(&e.to_string()),
+                    "request failed"
+                ),
             }
             done
         }
@@ -771,29 +771,33 @@ async fn attempt(
 enum Outcome {
     /// Final: the response (or error) goes to the generated code as it is.
     Stop(reqwest::Result<reqwest::Response>),
-    /// Transient: the failure goes back as it is, and [`attempts!`] tries again
-    /// after `wait`; `why` is for the log (the key already redacted).
+    /// Transient: the failure (an error, or a response with a retryable status) goes
+    /// back as it is, and [`attempts!`] tries again after `wait`.
     Continue {
         failure: reqwest::Result<reqwest::Response>,
         wait: Duration,
-        why: String,
     },
 }
 
 impl Outcome {
     /// A failed attempt: another one after `wait` if the policy allows it, else final.
-    fn after(
-        failure: reqwest::Result<reqwest::Response>,
-        wait: Option<Duration>,
-        key: &crate::ApiKey,
-    ) -> Self {
-        match (wait, &failure) {
-            (Some(wait), Err(error)) => {
-                let why = key.redact(&error.to_string());
-                Self::Continue { failure, wait, why }
-            }
-            _ => Self::Stop(failure),
+    fn after(error: reqwest::Error, wait: Option<Duration>) -> Self {
+        match wait {
+            Some(wait) => Self::Continue {
+                failure: Err(error),
+                wait,
+            },
+            None => Self::Stop(Err(error)),
         }
+    }
+}
+
+/// Why an attempt is retried, for the log (the key redacted). Called only inside the
+/// `debug!` that shows it, so a call nobody traces never formats it.
+fn why(failure: &reqwest::Result<reqwest::Response>, key: &crate::ApiKey) -> String {
+    match failure {
+        Ok(response) => format!("status {}", response.status()),
+        Err(error) => key.redact(&error.to_string()),
     }
 }
 

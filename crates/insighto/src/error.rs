@@ -265,14 +265,16 @@ impl Error {
     /// is the final response's status and headers, which `exec` moved out of it.
     pub(crate) async fn from_generated(
         err: progenitor_client::Error<()>,
-        head: Option<Head>,
+        head: Option<Box<Head>>,
         key: &ApiKey,
     ) -> Self {
         use progenitor_client::Error as G;
-        let meta = |head: Option<Head>, status: reqwest::StatusCode| {
-            let head = head.unwrap_or(Head {
-                status,
-                headers: Default::default(),
+        let meta = |head: Option<Box<Head>>, status: reqwest::StatusCode| {
+            let head = head.unwrap_or_else(|| {
+                Box::new(Head {
+                    status,
+                    headers: Default::default(),
+                })
             });
             ResponseMeta::new(head, key)
         };
@@ -300,9 +302,11 @@ impl Error {
             }
             G::UnexpectedResponse(response) => {
                 // Without a slot (never the case in this crate) the headers are still here.
-                let head = head.unwrap_or_else(|| Head {
-                    status: response.status(),
-                    headers: response.headers().clone(),
+                let head = head.unwrap_or_else(|| {
+                    Box::new(Head {
+                        status: response.status(),
+                        headers: response.headers().clone(),
+                    })
                 });
                 Self::from_response(response, ResponseMeta::new(head, key), key).await
             }

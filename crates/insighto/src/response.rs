@@ -44,13 +44,9 @@ pub(crate) struct Head {
 }
 
 impl ResponseMeta {
-    /// Takes `head`, redacting the key from every header value.
-    pub(crate) fn new(head: Head, key: &ApiKey) -> Self {
-        Self::from_box(Box::new(head), key)
-    }
-
-    /// Like [`new`](Self::new), for a head already boxed.
-    pub(crate) fn from_box(mut head: Box<Head>, key: &ApiKey) -> Self {
+    /// Takes `head` (boxed as the attempt's slot keeps it), redacting the key from every
+    /// header value.
+    pub(crate) fn new(mut head: Box<Head>, key: &ApiKey) -> Self {
         for value in head.headers.values_mut() {
             let text = String::from_utf8_lossy(value.as_bytes());
             // Every encoding of the key counts, as everywhere else (`redact_secret`).
