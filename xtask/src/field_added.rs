@@ -38,9 +38,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         &repo,
         &["target", ".git", ".schemathesis", "node_modules"],
     )?;
-    let spec = with_added_fields(
-        &std::fs::read_to_string(root.join("openapi.yaml")).map_err(|e| e.to_string())?,
-    )?;
+    let spec = with_added_fields(&crate::read(&root.join("openapi.yaml"))?)?;
     for path in ["openapi.yaml", "crates/insighto-spec/openapi.yaml"] {
         crate::semver::write(&repo.join(path), &spec)?;
     }
@@ -152,7 +150,7 @@ fn with_added_fields(text: &str) -> Result<String, String> {
 
 /// Gives the copy's CLI binary its own name.
 fn rename_binary(manifest: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
+    let text = crate::read(manifest)?;
     let renamed = text.replacen(
         "[[bin]]\nname = \"insighto\"",
         &format!("[[bin]]\nname = \"{BIN}\""),
@@ -170,7 +168,7 @@ fn rename_binary(manifest: &Path) -> Result<(), String> {
 /// Moves the copy's workspace version up by 1000 patch releases (still within every
 /// caret requirement between its crates).
 fn other_version(manifest: &Path) -> Result<(), String> {
-    let text = std::fs::read_to_string(manifest).map_err(|e| e.to_string())?;
+    let text = crate::read(manifest)?;
     let table = "[workspace.package]\nversion = \"";
     let start = text.find(table).ok_or("no [workspace.package] version")? + table.len();
     let end = start + text[start..].find('"').ok_or("unterminated version")?;

@@ -7,6 +7,7 @@
 //! generated copy written there), and both share one target dir, so only the first
 //! comparison compiles the dependencies.
 
+use crate::read;
 use std::{
     path::{Path, PathBuf},
     process::Command,
@@ -285,10 +286,6 @@ pub fn standalone_manifest(workspace: &str, member: &str) -> Result<String, Stri
     }
     m.insert("workspace".into(), Value::Table(Table::new()));
     toml::to_string(&m).map_err(|e| e.to_string())
-}
-
-fn read(path: &Path) -> Result<String, String> {
-    std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
 }
 
 /// Writes `text` unless the file already holds it (keeps cargo's fingerprints).

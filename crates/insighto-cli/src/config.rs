@@ -89,8 +89,6 @@ pub fn read_key() -> Result<String, Failure> {
     Ok(key)
 }
 
-/// Checks `key` with one `GET /api/v1/user` and stores it (with the base URL, unless it
-/// is the real service's) in the config file.
 /// `login --api-key`: the key would sit in the shell's history and the process list.
 pub fn login_refuses_api_key() -> Failure {
     Failure::new(
@@ -99,10 +97,11 @@ pub fn login_refuses_api_key() -> Failure {
     )
 }
 
+/// Checks `key` with one `GET /api/v1/user` and stores it (with the base URL, unless it
+/// is the real service's) in the config file. (`--api-key` is refused before the
+/// prompt, by `login_refuses_api_key`.)
 pub async fn login(explicit: &Explicit, key: &str, force: bool) -> Result<(), Failure> {
-    if explicit.api_key.is_some() {
-        return Err(login_refuses_api_key());
-    }
+    debug_assert!(explicit.api_key.is_none(), "refused before the prompt");
     let path = config_path()?;
     let file = existing(&path, force, "login")?;
     let settings = Settings::resolve(

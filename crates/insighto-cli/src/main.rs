@@ -379,14 +379,21 @@ async fn connect(
     Ok((client, None))
 }
 
-/// Says so on stderr when the key is about to cross the network unencrypted.
+/// Says so on stderr when the key is about to cross the network unencrypted. The base
+/// URL is shown by its origin only (a key pasted into its path stays unseen), escaped
+/// like everything else the CLI prints.
 pub(crate) fn warn_if_key_in_clear(client: &Client) {
     if client.sends_key_in_clear() {
-        use std::io::Write;
+        // The client's base URL is checked: a scheme and host, then perhaps a path.
+        let url = client.base_url();
+        let host_end = url.find("://").map_or(0, |at| at + 3);
+        let origin = &url[..url[host_end..]
+            .find('/')
+            .map_or(url.len(), |p| host_end + p)];
         let _ = writeln!(
             std::io::stderr().lock(),
             "warning: {} is plain http to another machine: the API key travels unencrypted",
-            client.base_url()
+            terminal::escape(origin)
         );
     }
 }

@@ -96,14 +96,13 @@ async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response
     }
     // The body and headers are the ones the spec documents for the status: its own
     // response's example detail, or for a class (`5XX`) the status's reason phrase.
-    let documented = operation.and_then(|op| op.response(code));
-    let own_entry = operation.is_some_and(|op| op.statuses().contains(&code.to_string().as_str()));
-    let own_example = documented
-        .filter(|_| own_entry)
+    let documentation = operation.and_then(|op| op.response(code));
+    let own_example = operation
+        .and_then(|op| op.own_response(code))
         .and_then(|r| r["content"]["application/json"]["example"]["detail"].as_str());
     let text = own_example.unwrap_or(status.canonical_reason().unwrap_or("Error"));
     let mut response = detail(status, text).into_response();
-    if documented.is_some_and(|r| r["headers"].get("Retry-After").is_some()) {
+    if documentation.is_some_and(|r| r["headers"].get("Retry-After").is_some()) {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));

@@ -51,6 +51,19 @@ impl Answer {
         Self::ValidationFailed,
     ];
 
+    /// The name of its response component in the spec.
+    pub const fn component(self) -> &'static str {
+        match self {
+            Self::BadRequest => "BadRequest",
+            Self::Unauthorized => "Unauthorized",
+            Self::Forbidden => "Forbidden",
+            Self::NotFound => "NotFound",
+            Self::RequestTimeout => "RequestTimeout",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::ValidationFailed => "ValidationFailed",
+        }
+    }
+
     /// The status the spec documents for this answer; 500 if it documents none (a test
     /// keeps the bundled spec from that).
     pub fn status(self) -> StatusCode {
@@ -77,9 +90,8 @@ pub fn spec() -> &'static Spec {
             .flat_map(|op| op.named_responses())
             .map(|(status, name)| (name, status))
             .collect();
-        // The variant's name is the component's name.
         let answers = Answer::ALL.map(|answer| {
-            (named.get(format!("{answer:?}").as_str()))
+            (named.get(answer.component()))
                 .and_then(|&code| StatusCode::from_u16(code).ok())
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
         });

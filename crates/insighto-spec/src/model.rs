@@ -255,9 +255,17 @@ impl Spec {
             .collect()
     }
 
-    /// The operation at this path template and method (lower case).
+    /// The operation at this path template and method (lower case), looked up directly
+    /// (the sandbox asks on every request).
     pub fn operation_at(&self, path: &str, method: &str) -> Option<Operation<'_>> {
-        (self.operations().into_iter()).find(|op| op.path == path && op.method == method)
+        let method = METHODS.into_iter().find(|m| *m == method)?;
+        let (path, item) = self.doc["paths"].as_object()?.get_key_value(path)?;
+        Some(Operation {
+            path,
+            method,
+            value: self.resolve(item).get(method)?,
+            spec: self,
+        })
     }
 
     /// The operation with this `operationId`.
@@ -450,6 +458,13 @@ impl<'a> Operation<'a> {
             .iter()
             .find_map(|key| responses.get(key))
             .map(|r| self.spec.resolve(r))
+    }
+
+    /// The response documented under `status`'s own entry (not its class or `default`),
+    /// `$ref` resolved.
+    pub fn own_response(&self, status: u16) -> Option<&'a Value> {
+        let response = self.value["responses"].get(status.to_string())?;
+        Some(self.spec.resolve(response))
     }
 
     /// Whether the operation documents `status`, by its own entry or its class

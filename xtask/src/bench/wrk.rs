@@ -18,9 +18,12 @@ pub fn wrk(url: &str, script: Option<&Path>, seconds: u32) -> Result<Load, Strin
     if let Some(s) = script {
         cmd.arg("-s").arg(s);
     }
-    // The query holds the sandbox's key: name the target by its path only.
+    // The query holds the sandbox's key: errors name the target by its path only, also
+    // where they quote the command line or wrk's output (which starts with the URL).
     let target = url.split('?').next().unwrap_or_default();
-    parse(&run(cmd.arg(url))?).map_err(|e| format!("{e} (wrk against {target})"))
+    let hide = |e: String| e.replace(url, target);
+    let out = run(cmd.arg(url)).map_err(hide)?;
+    parse(&out).map_err(|e| format!("{} (wrk against {target})", hide(e)))
 }
 
 /// Requests/s and p99 of wrk's output (`--latency`); an error when it saw non-2xx answers.

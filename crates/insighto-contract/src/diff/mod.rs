@@ -24,7 +24,6 @@ use serde_json::{Map, Value};
 
 pub use report::{Summary, json, markdown, summarize};
 pub use rules::{RULES, Rule, RuleInfo, Severity};
-pub use schema::RUST_TYPE_EXTENSION;
 pub use walk::diff;
 
 /// One classified change.

@@ -9,8 +9,6 @@ use serde_json::Value;
 use super::{Rule, object, walk::Differ};
 use crate::{Spec, escape};
 
-pub use insighto_spec::RUST_TYPE_EXTENSION;
-
 /// Which way a schema travels: what a client sends, or what it receives.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Dir {

@@ -10,9 +10,10 @@ use super::{
     Change, Rule,
     Severity::Breaking as B,
     object,
-    schema::{Dir, RUST_TYPE_EXTENSION, strip_docs},
+    schema::{Dir, strip_docs},
 };
 use crate::{Spec, escape, lint::normalize_template};
+use insighto_spec::RUST_TYPE_EXTENSION;
 
 /// The walk's state: the two revisions and the changes found so far.
 pub(super) struct Differ<'a> {
