@@ -2,6 +2,7 @@
 //! validated against `openapi.yaml`, a scripted server that records requests, and the
 //! README's Rust example as a doctest.
 
+pub mod drift;
 pub mod faulty;
 pub mod scripted;
 

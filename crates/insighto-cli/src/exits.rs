@@ -13,13 +13,15 @@ pub const NOT_FOUND: u8 = 5;
 pub const NETWORK: u8 = 6;
 pub const SERVER: u8 = 7;
 pub const UNEXPECTED: u8 = 8;
+pub const DRIFT: u8 = 9;
 
 /// The `--help` text for the codes above.
 pub const HELP: &str = "Exit codes: 0 ok, 1 other failure, 2 usage or configuration (also a value \
 the API cannot store), 3 authentication (key refused, account inactive, not allowed), \
 4 request refused as invalid (validation, too large), 5 not found, 6 network or timeout \
 (try again), 7 service failed or rate limited (try again later), 8 unexpected answer \
-(not the Insighto API: check --base-url).";
+(not the Insighto API: check --base-url), 9 the service differs from openapi.yaml \
+(`insighto doctor`).";
 
 /// The exit code and hint for a failed call.
 pub fn classify(e: &Error) -> (u8, &'static str) {
@@ -52,6 +54,10 @@ pub fn classify(e: &Error) -> (u8, &'static str) {
             "check your network and --base-url, then try again (see --timeout, --retries)",
         ),
         Error::RateLimited { .. } => (SERVER, "wait a moment and try again"),
+        Error::Drift { .. } => (
+            DRIFT,
+            "the service and openapi.yaml part ways; `insighto doctor` lists every difference",
+        ),
         Error::Server { .. } => (SERVER, "the service failed; try again later"),
         Error::UnexpectedStatus { status: 408, .. } => (
             SERVER,

@@ -5,6 +5,7 @@
 
 mod completions;
 mod config;
+mod doctor;
 mod exits;
 mod fields;
 mod logs;
@@ -86,6 +87,14 @@ enum Command {
     /// Your settings and where each comes from.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Check that the service still answers as openapi.yaml says: one GET of your
+    /// profile (never a PUT), its status, content type and body checked strictly. Exits 0
+    /// when it matches, 9 when it does not (each difference named by its JSON pointer).
+    Doctor {
+        /// Print the report as one JSON document.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a shell completion script: `insighto completions bash > /etc/bash_completion.d/insighto`.
     Completions {
         /// The shell.
@@ -192,7 +201,7 @@ impl Prepared {
     fn new(cli: &Cli, explicit: &config::Explicit) -> Result<Self, Failure> {
         Ok(match &cli.command {
             // An API command (without the embedded sandbox's demo key), or `config show`.
-            Command::Profile(_) | Command::Config(_)
+            Command::Profile(_) | Command::Doctor { .. } | Command::Config(_)
                 if !cli.globals.sandbox || matches!(cli.command, Command::Config(_)) =>
             {
                 Self {
@@ -284,6 +293,16 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
         Command::Config(ConfigCommand::Show) => config::show(prepared.settings.as_ref()),
         Command::Completions { shell } => completions::completions(shell),
         Command::Man => completions::man(),
+        Command::Doctor { json } => {
+            let tuning = Tuning {
+                timeout: cli.globals.timeout,
+                retries: cli.globals.retries,
+            };
+            // Keep the embedded sandbox alive for the whole command.
+            let (client, _sandbox) =
+                connect(prepared.settings.as_ref(), cli.globals.sandbox, tuning).await?;
+            doctor::doctor(&client, json).await
+        }
         Command::Profile(command) => {
             if let ProfileCommand::Update { fields, .. } = &command
                 && fields.changed == 0
@@ -384,16 +403,10 @@ async fn connect(
 /// like everything else the CLI prints.
 pub(crate) fn warn_if_key_in_clear(client: &Client) {
     if client.sends_key_in_clear() {
-        // The client's base URL is checked: a scheme and host, then perhaps a path.
-        let url = client.base_url();
-        let host_end = url.find("://").map_or(0, |at| at + 3);
-        let origin = &url[..url[host_end..]
-            .find('/')
-            .map_or(url.len(), |p| host_end + p)];
         let _ = writeln!(
             std::io::stderr().lock(),
             "warning: {} is plain http to another machine: the API key travels unencrypted",
-            terminal::escape(origin)
+            terminal::escape(doctor::origin(client.base_url()))
         );
     }
 }

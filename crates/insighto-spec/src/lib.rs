@@ -21,6 +21,7 @@ pub const RUST_TYPE_EXTENSION: &str = "x-insighto-rust-type";
 /// status-to-error table.
 pub const ERROR_EXTENSION: &str = "x-insighto-error";
 
+pub mod conform;
 mod model;
 
 pub use model::{Field, Kind, METHODS, Operation, ParseError, Spec, escape};

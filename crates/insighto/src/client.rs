@@ -11,8 +11,9 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Error, Response, ResponseMeta, RetryPolicy, UpdateBody, generated,
-    lenient,
+    ApiKey, ConfigError, Conformance, Error, Response, ResponseMeta, RetryPolicy, UpdateBody,
+    conformance::{self, DriftWatch},
+    generated, lenient,
     response::{self, Head},
     types::{UserProfile, UserProfileResponse, UserProfileUpdate},
 };
@@ -41,6 +42,10 @@ pub(crate) struct ClientState {
     timeout: Option<Duration>,
     user_agent: HeaderValue,
     max_response_bytes: usize,
+    /// Every success body is checked against the spec, and drift is an error.
+    strict: bool,
+    /// The forgiving default's sampler and memory of drift warnings.
+    drift: Arc<DriftWatch>,
 }
 
 /// A client for the Insighto user-profile API.
@@ -95,15 +100,16 @@ type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 /// a variable of the caller's rather than into a tuple with the result, which would be
 /// one more copy of the decoded value.
 macro_rules! attempts {
-    ($client:expr, $call:expr, $head:ident) => {{
+    ($client:expr, $call:expr, $head:ident, $captured:ident, $capture:expr) => {{
         let mut retry = 0;
         loop {
             // The attempt's future and result end with this block, before the wait.
             let wait = {
-                let mut slot = response::Attempt::new(retry);
+                let mut slot = response::Attempt::new(retry, $capture);
                 let result = response::scope(&mut slot, std::pin::pin!($call)).await;
                 match $client.wait_before_retry(&result, &slot, retry) {
                     None => {
+                        $captured = slot.captured.take();
                         $head = slot.head();
                         break result;
                     }
@@ -119,12 +125,18 @@ macro_rules! attempts {
 /// Runs a generated call (after [`Client::tls_ready`]), again while an attempt fails
 /// transiently ([`attempts!`]), and gives its value (the head in `$head`) or returns the
 /// [`Error`]. Failures are settled in a separate (boxed) future that a successful call
-/// never builds.
+/// never builds; so is the conformance check of a body `exec` kept for one.
 macro_rules! run {
     ($client:expr, $call:expr, $head:ident) => {{
         $client.tls_ready()?;
-        match attempts!($client, $call, $head) {
-            Ok(value) => value.into_inner(),
+        let captured;
+        match attempts!($client, $call, $head, captured, false) {
+            Ok(value) => {
+                if let Some(body) = captured {
+                    $client.drift(&body, &mut $head, false)?;
+                }
+                value.into_inner()
+            }
             // Boxed: the failure path's future would otherwise enlarge every call's.
             Err(e) => Box::pin($client.recover(e, &mut $head)).await?,
         }
@@ -321,15 +333,30 @@ impl Client {
             return Ok(*id);
         }
         self.tls_ready()?;
-        let head;
-        let id = match attempts!(self, self.generated.get_user_profile().send(), head) {
-            Ok(value) => value.into_inner().data.id,
+        let mut head;
+        let captured;
+        let id = match attempts!(
+            self,
+            self.generated.get_user_profile().send(),
+            head,
+            captured,
+            false
+        ) {
+            Ok(value) => {
+                if let Some(body) = captured {
+                    self.drift(&body, &mut head, false)?;
+                }
+                value.into_inner().data.id
+            }
             Err(progenitor_client::Error::InvalidResponsePayload(body, e)) => {
                 let id = lenient::decode::<UserProfileResponse>(&body)
                     .map(|envelope| envelope.data.id)
                     .or_else(|| lenient::profile_id(&body));
                 match id {
-                    Some(id) => id,
+                    Some(id) => {
+                        self.drift(&body, &mut head, true)?;
+                        id
+                    }
                     None => {
                         let e = progenitor_client::Error::InvalidResponsePayload(body, e);
                         return Err(self.error(e, head).await);
@@ -374,6 +401,10 @@ impl Client {
     /// The outcome of a generated call that did not give a value: a body the generated
     /// decoder refused gets a second, forgiving read (see [`lenient`]) before it is an
     /// error. (Only failures come here, so a successful call never builds this future.)
+    ///
+    /// A forgiven body is checked against the spec ([`drift`](Self::drift)); so is one
+    /// that could not be read at all, in strict mode, where what differs says more than
+    /// the decoder's complaint.
     async fn recover<T: serde::de::DeserializeOwned>(
         &self,
         e: GeneratedError,
@@ -382,8 +413,14 @@ impl Client {
         match e {
             progenitor_client::Error::InvalidResponsePayload(body, e) => {
                 match lenient::decode(&body) {
-                    Some(value) => Ok(value),
+                    Some(value) => {
+                        self.drift(&body, head, true)?;
+                        Ok(value)
+                    }
                     None => {
+                        if self.state().strict {
+                            self.drift(&body, head, true)?;
+                        }
                         let e = progenitor_client::Error::InvalidResponsePayload(body, e);
                         Err(self.error(e, head.take()).await)
                     }
@@ -391,6 +428,97 @@ impl Client {
             }
             e => Err(self.error(e, head.take()).await),
         }
+    }
+
+    /// Checks a response body against the spec: in strict mode a difference is
+    /// [`Error::Drift`]; otherwise each new one is logged as a warning (`forgiven`: the
+    /// decoder had to forgive the body to read it).
+    fn drift(
+        &self,
+        body: &[u8],
+        head: &mut Option<Box<Head>>,
+        forgiven: bool,
+    ) -> Result<(), Error> {
+        let state = self.state();
+        let Some(response_head) = head.as_deref() else {
+            return Ok(());
+        };
+        let operation = response_head.operation;
+        let found = conformance::check(operation, response_head, body, &state.key);
+        if found.is_empty() {
+            return Ok(());
+        }
+        if state.strict {
+            let meta = ResponseMeta::new(head.take().expect("checked above"), &state.key);
+            return Err(Error::Drift {
+                operation,
+                findings: found.list,
+                omitted: found.omitted,
+                response: meta,
+            });
+        }
+        state.drift.warn(operation, &found.list, forgiven);
+        Ok(())
+    }
+
+    /// Checks the service against `openapi.yaml`: one `GET /api/v1/user` (never a
+    /// `PUT`), its status, content type and body checked strictly, whatever the client's
+    /// mode. `insighto doctor` is this call.
+    ///
+    /// A status the operation documents as an error (401, 429, 5xx, ...) is returned as
+    /// that [`Error`], as by [`get_profile`](Self::get_profile): the profile could not be
+    /// read, so there is nothing to compare. Anything else, an undocumented status (a
+    /// redirect, a 404 from another server) included, is a [`Conformance`] whose
+    /// findings say where the service and the spec part ways; none of them shows a
+    /// string value or the key.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: insighto::Client) -> Result<(), insighto::Error> {
+    /// let report = client.check_conformance().await?;
+    /// for finding in report.findings() {
+    ///     eprintln!("{finding}"); // such as "/data/follower_count: wrong-type: expected integer..."
+    /// }
+    /// assert!(report.conforms(), "openapi.yaml no longer describes the service");
+    /// # Ok(()) }
+    /// ```
+    pub async fn check_conformance(&self) -> Result<Conformance, Error> {
+        self.tls_ready()?;
+        let mut head;
+        let captured;
+        let result = attempts!(
+            self,
+            self.generated.get_user_profile().send(),
+            head,
+            captured,
+            true
+        );
+        let documented_error = head.as_ref().is_some_and(|h| {
+            h.status.as_u16() >= 300 && conformance::documents(h.operation, h.status.as_u16())
+        });
+        match (result, head.take(), captured) {
+            (Err(e @ progenitor_client::Error::UnexpectedResponse(_)), head, _)
+                if documented_error =>
+            {
+                Err(self.error(e, head).await)
+            }
+            (Ok(_), Some(head), Some(body))
+            | (Err(progenitor_client::Error::InvalidResponsePayload(..)), Some(head), Some(body))
+            | (Err(progenitor_client::Error::UnexpectedResponse(_)), Some(head), Some(body)) => {
+                let state = self.state();
+                let operation = head.operation;
+                let found = conformance::check(operation, &head, &body, &state.key);
+                let meta = ResponseMeta::new(head, &state.key);
+                Ok(conformance::report(operation, found, meta))
+            }
+            (Ok(_), ..) => Err(Error::InvalidRequest(
+                "the response's body was not kept for the check".to_owned(),
+            )),
+            (Err(e), head, _) => Err(self.error(e, head).await),
+        }
+    }
+
+    fn state(&self) -> &ClientState {
+        self.generated.inner()
     }
 
     /// Fails before anything is sent when the request would need TLS that could not be
@@ -414,6 +542,7 @@ impl Client {
             Box::new(Head {
                 status: reqwest::StatusCode::OK,
                 headers: Default::default(),
+                operation: "",
             })
         });
         let meta = ResponseMeta::new(head, &self.generated.inner().key);
@@ -453,6 +582,7 @@ pub struct ClientBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     max_response_bytes: usize,
+    strict: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -466,6 +596,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("http", &self.http.as_ref().map(|_| "caller-provided"))
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("strict_responses", &self.strict)
             .finish()
     }
 }
@@ -481,6 +612,7 @@ impl ClientBuilder {
             http: None,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            strict: false,
         }
     }
 
@@ -537,6 +669,21 @@ impl ClientBuilder {
         self
     }
 
+    /// Strict responses (off by default): every success response is checked against
+    /// `openapi.yaml`, and one that differs (a property the spec does not list, a
+    /// required one missing, a wrong type or format, a null where none is allowed, ...)
+    /// fails the call with [`Error::Drift`](crate::Error::Drift), its findings and the
+    /// response's metadata. For those who would rather fail in CI than read a response
+    /// the spec does not describe.
+    ///
+    /// The default is forgiving: such a response is read when the generated types can
+    /// hold it, and each new drift is logged once as a `tracing` warning (target
+    /// [`DRIFT_TARGET`](crate::DRIFT_TARGET); names and pointers, never values).
+    pub fn strict_responses(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+
     /// Validates the settings and builds the client.
     pub fn build(self) -> Result<Client, ConfigError> {
         let key = self.key?;
@@ -567,6 +714,8 @@ impl ClientBuilder {
             timeout: self.timeout,
             user_agent,
             max_response_bytes: self.max_response_bytes,
+            strict: self.strict,
+            drift: Arc::default(),
         };
         Ok(Client {
             generated: generated::Client::new_with_client(&base_url, http, state),
@@ -665,10 +814,10 @@ async fn traced(
     );
     if span.is_disabled() {
         // Nobody listens: skip entering the span on every poll and the records.
-        return attempt(http, request, state, false).await;
+        return attempt(http, request, state, operation, false).await;
     }
     let started = Instant::now();
-    let outcome = attempt(http, request, state, true)
+    let outcome = attempt(http, request, state, operation, true)
         .instrument(span.clone())
         .await;
     span.record("latency_ms", started.elapsed().as_millis() as u64);
@@ -689,6 +838,7 @@ async fn attempt(
     http: &reqwest::Client,
     request: reqwest::Request,
     state: &ClientState,
+    operation: &'static str,
     in_span: bool,
 ) -> reqwest::Result<reqwest::Response> {
     let policy = &state.retry;
@@ -699,6 +849,11 @@ async fn attempt(
             let status = response.status();
             let wait = retry.and_then(|r| policy.after_status(r, status, response.headers()));
             let limit = state.max_response_bytes;
+            // Whether the final response's body is kept for a conformance check: asked
+            // by the call, strict mode, or (a success only) the drift sampler.
+            let keep = wait.is_none()
+                && (response::capture_requested()
+                    || (status.is_success() && (state.strict || state.drift.due(operation))));
             match wait {
                 Some(wait) => Outcome::Continue {
                     failure: Ok(response),
@@ -709,13 +864,14 @@ async fn attempt(
                 // length, so the generated code reads the body itself, and a body lost on
                 // the way is retried by `attempts!`.
                 None if status == reqwest::StatusCode::OK
+                    && !keep
                     && response.content_length().is_some_and(|n| n <= limit as u64) =>
                 {
-                    response::stash(status, response.headers_mut(), true);
+                    response::stash(status, response.headers_mut(), true, operation);
                     Outcome::Stop(Ok(response))
                 }
                 // Boxed: the rarer path keeps this future (part of every call's) small.
-                None => match Box::pin(buffer(response, limit)).await {
+                None => match Box::pin(buffer(response, limit, keep, operation)).await {
                     Ok(response) => Outcome::Stop(Ok(response)),
                     // Losing the body is a transport failure, whatever reqwest calls it.
                     Err(error) => {
@@ -804,7 +960,15 @@ fn why(failure: &reqwest::Result<reqwest::Response>, key: &crate::ApiKey) -> Str
 /// Reads the whole body (up to `limit` bytes) and hands back an equivalent response.
 /// Past the limit, the body becomes an error that decoding reports as
 /// [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
-async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<reqwest::Response> {
+///
+/// `keep`: keep the body for a conformance check (`response::keep_body`); `operation`:
+/// the `operationId` the response answers.
+async fn buffer(
+    response: reqwest::Response,
+    limit: usize,
+    keep: bool,
+    operation: &'static str,
+) -> reqwest::Result<reqwest::Response> {
     use http_body_util::BodyExt;
     use reqwest::ResponseBuilderExt;
 
@@ -839,15 +1003,22 @@ async fn buffer(response: reqwest::Response, limit: usize) -> reqwest::Result<re
     }
     // The head goes to the call's slot; the generated code that decodes the body never
     // reads the headers.
-    response::stash(parts.status, &mut parts.headers, false);
+    response::stash(parts.status, &mut parts.headers, false, operation);
     let body = if too_large {
         let error: Result<bytes::Bytes, crate::error::BodyTooLarge> =
             Err(crate::error::BodyTooLarge { limit });
         reqwest::Body::wrap_stream(futures_util::stream::iter([error]))
-    } else if !more.is_empty() {
-        reqwest::Body::from(more.freeze())
     } else {
-        reqwest::Body::from(first.unwrap_or_default())
+        let whole = if more.is_empty() {
+            first.unwrap_or_default()
+        } else {
+            more.freeze()
+        };
+        if keep {
+            // `Bytes` is shared, not copied.
+            response::keep_body(whole.clone());
+        }
+        reqwest::Body::from(whole)
     };
     // The connection's extensions are left behind: nothing after this reads them.
     let rebuilt = http::Response::builder()

@@ -71,6 +71,16 @@ pub enum ConfigError {
     NoConfigDir,
 }
 
+/// The first finding and how many there are, on one line.
+fn summarize_findings(findings: &[crate::Finding], omitted: usize) -> String {
+    let total = findings.len() + omitted;
+    match findings.first() {
+        Some(first) if total > 1 => format!("{first} (and {} more)", total - 1),
+        Some(first) => first.to_string(),
+        None => "no finding kept".to_owned(),
+    }
+}
+
 /// The errors an error status can become, as `openapi.yaml` names them on each response
 /// (`x-insighto-error`); the generated `error_class` maps statuses to these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +204,24 @@ pub enum Error {
         /// The status and headers, which arrived before the body.
         response: Option<ResponseMeta>,
     },
+    /// The response differs from `openapi.yaml`, and the client is strict
+    /// ([`ClientBuilder::strict_responses`](crate::ClientBuilder::strict_responses)):
+    /// where and how, with the response's status and headers. The forgiving default
+    /// reads such a response when it can, and logs a warning instead.
+    #[error(
+        "the response to {operation} differs from openapi.yaml: {}",
+        summarize_findings(findings, *omitted)
+    )]
+    Drift {
+        /// The operation called, such as `get_user_profile`.
+        operation: &'static str,
+        /// What differs, where (JSON pointers; no value that could hold a secret).
+        findings: Vec<crate::Finding>,
+        /// How many findings more than `findings` holds.
+        omitted: usize,
+        /// The status and headers of the response.
+        response: ResponseMeta,
+    },
     /// The request could not be built from the arguments given.
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -222,7 +250,8 @@ impl Error {
             | Self::Forbidden { response, .. }
             | Self::NotFound { response, .. }
             | Self::Validation { response, .. }
-            | Self::RateLimited { response, .. } => Some(response.status()),
+            | Self::RateLimited { response, .. }
+            | Self::Drift { response, .. } => Some(response.status()),
             Self::Server { status, .. }
             | Self::BadRequest { status, .. }
             | Self::UnexpectedStatus { status, .. }
@@ -246,7 +275,8 @@ impl Error {
             | Self::RateLimited { response, .. }
             | Self::Server { response, .. }
             | Self::UnexpectedStatus { response, .. }
-            | Self::Decode { response, .. } => Some(response),
+            | Self::Decode { response, .. }
+            | Self::Drift { response, .. } => Some(response),
             Self::ResponseTooLarge { response, .. } => response.as_ref(),
             Self::Timeout
             | Self::Transport { .. }
@@ -274,6 +304,7 @@ impl Error {
                 Box::new(Head {
                     status,
                     headers: Default::default(),
+                    operation: "",
                 })
             });
             ResponseMeta::new(head, key)
@@ -306,6 +337,7 @@ impl Error {
                     Box::new(Head {
                         status: response.status(),
                         headers: response.headers().clone(),
+                        operation: "",
                     })
                 });
                 Self::from_response(response, ResponseMeta::new(head, key), key).await

@@ -6,6 +6,7 @@ mod client;
 #[cfg(feature = "config-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
 pub mod config;
+mod conformance;
 mod error;
 mod key;
 mod lenient;
@@ -37,6 +38,7 @@ pub use client::{
     Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_API_KEY, ENV_BASE_URL,
 };
+pub use conformance::{Conformance, DRIFT_SAMPLE_EVERY, DRIFT_TARGET, Finding, FindingKind};
 pub use error::{ConfigError, Error};
 pub use generated::types;
 pub use key::ApiKey;

@@ -41,6 +41,8 @@ pub struct ResponseMeta(Box<Head>);
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    /// The operation it answers (its `operationId`), for the conformance check.
+    pub(crate) operation: &'static str,
 }
 
 impl ResponseMeta {
@@ -70,7 +72,11 @@ impl ResponseMeta {
     /// If `status` is not a valid HTTP status (100 to 999).
     pub fn from_parts(status: u16, headers: HeaderMap) -> Self {
         let status = StatusCode::from_u16(status).expect("an HTTP status, 100 to 999");
-        Self(Box::new(Head { status, headers }))
+        Self(Box::new(Head {
+            status,
+            headers,
+            operation: "",
+        }))
     }
 
     /// The HTTP status code, such as 200.
@@ -178,6 +184,13 @@ pub(crate) struct Attempt {
     /// Set by `exec` when it left the body to the generated code, unread: losing it
     /// there is then a transient failure of this attempt (`attempts!` in `client.rs`).
     pub(crate) body_unread: bool,
+    /// Set by the call: keep the final response's body for a conformance check, whatever
+    /// `exec` decides (`Client::check_conformance`).
+    pub(crate) capture: bool,
+    /// Set by `exec` when it kept the final response's body for a conformance check
+    /// (asked by the call, the strict mode, or the drift sampler); `Bytes` is shared with
+    /// the response, not copied.
+    pub(crate) captured: Option<bytes::Bytes>,
 }
 
 thread_local! {
@@ -253,10 +266,12 @@ fn with_attempt<R>(f: impl FnOnce(&mut Attempt) -> R) -> Option<R> {
 }
 
 impl Attempt {
-    /// The slot of retry number `retry` (0 for the first attempt).
-    pub(crate) fn new(retry: u32) -> Self {
+    /// The slot of retry number `retry` (0 for the first attempt); `capture`: keep the
+    /// final response's body ([`Captured`]).
+    pub(crate) fn new(retry: u32, capture: bool) -> Self {
         Self {
             retry,
+            capture,
             ..Self::default()
         }
     }
@@ -274,6 +289,16 @@ pub(crate) fn retry() -> Option<u32> {
     with_attempt(|slot| slot.retry)
 }
 
+/// Whether the call asked for the final response's body (`Attempt::capture`).
+pub(crate) fn capture_requested() -> bool {
+    with_attempt(|slot| slot.capture).unwrap_or(false)
+}
+
+/// Called by `exec` with the body it kept for a conformance check.
+pub(crate) fn keep_body(body: bytes::Bytes) {
+    with_attempt(|slot| slot.captured = Some(body));
+}
+
 /// Called by `exec` when the attempt failed transiently: the call tries again after
 /// `wait` (`attempts!` in `client.rs`).
 pub(crate) fn again(wait: Duration) {
@@ -282,12 +307,18 @@ pub(crate) fn again(wait: Duration) {
 
 /// Called by `exec` with the final response's status and headers: moves the headers into
 /// the call's slot (when there is one; otherwise they stay where they are). `body_unread`:
-/// the body goes to the generated code unread.
-pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap, body_unread: bool) {
+/// the body goes to the generated code unread. `operation`: the `operationId` it answers.
+pub(crate) fn stash(
+    status: StatusCode,
+    headers: &mut HeaderMap,
+    body_unread: bool,
+    operation: &'static str,
+) {
     with_attempt(|slot| {
         slot.head = Some(Box::new(Head {
             status,
             headers: std::mem::take(headers),
+            operation,
         }));
         slot.body_unread = body_unread;
     });
@@ -309,7 +340,7 @@ mod tests {
     #[tokio::test]
     async fn each_attempt_sees_its_own_slot_and_only_while_polled() {
         assert_eq!(retry(), None);
-        let (mut slot_a, mut slot_b) = (Attempt::new(0), Attempt::new(3));
+        let (mut slot_a, mut slot_b) = (Attempt::new(0, false), Attempt::new(3, false));
         let first = scope(&mut slot_a, async {
             let seen = reads_twice().await;
             again(Duration::from_millis(5));
@@ -328,9 +359,9 @@ mod tests {
     /// own back afterwards.
     #[tokio::test]
     async fn a_nested_attempt_restores_the_outer_slot() {
-        let mut outer_slot = Attempt::new(1);
+        let mut outer_slot = Attempt::new(1, false);
         let (inner, outer) = scope(&mut outer_slot, async {
-            let inner = scope(&mut Attempt::new(2), async { retry() }).await;
+            let inner = scope(&mut Attempt::new(2, false), async { retry() }).await;
             (inner, retry())
         })
         .await;
@@ -340,7 +371,7 @@ mod tests {
     /// A call that panics while polled leaves no slot behind on the thread.
     #[test]
     fn a_panicking_attempt_leaves_no_slot_behind() {
-        let mut slot = Attempt::new(7);
+        let mut slot = Attempt::new(7, false);
         let mut attempt = Box::pin(scope(&mut slot, async {
             assert_eq!(retry(), Some(7));
             panic!("the call fails hard")
