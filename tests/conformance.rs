@@ -112,15 +112,20 @@ async fn an_echoed_key_is_never_shown() {
             assert_no_key(&finding.to_string());
         }
     }
-    let strict = insighto::Client::builder(KEY)
+    let strict = strict_client(&server);
+    let err = strict.get_profile().await.unwrap_err();
+    assert!(matches!(err, Error::Drift { .. }), "{err:?}");
+    assert_no_key(&all_text(&err));
+}
+
+/// A client of `server` in strict mode, without retries.
+fn strict_client(server: &Scripted) -> insighto::Client {
+    insighto::Client::builder(KEY)
         .base_url(&server.url)
         .strict_responses(true)
         .retry(RetryPolicy::none())
         .build()
-        .unwrap();
-    let err = strict.get_profile().await.unwrap_err();
-    assert!(matches!(err, Error::Drift { .. }), "{err:?}");
-    assert_no_key(&all_text(&err));
+        .unwrap()
 }
 
 #[tokio::test]
@@ -132,12 +137,7 @@ async fn strict_responses_turn_drift_into_an_error_with_its_findings() {
         Canned::json(200, drifted).header("x-request-id", "req-7"),
     ])
     .await;
-    let strict = insighto::Client::builder(KEY)
-        .base_url(&server.url)
-        .strict_responses(true)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let strict = strict_client(&server);
     strict
         .get_profile()
         .await
@@ -164,12 +164,7 @@ async fn strict_responses_turn_drift_into_an_error_with_its_findings() {
     let mut no_meta = documented_envelope();
     no_meta.as_object_mut().unwrap().remove("meta");
     let server = Scripted::start(vec![Canned::json(200, no_meta)]).await;
-    let strict = insighto::Client::builder(KEY)
-        .base_url(&server.url)
-        .strict_responses(true)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let strict = strict_client(&server);
     let id = uuid::Uuid::new_v4();
     let update = insighto::types::UserProfileUpdate::builder();
     let err = strict.update_profile(id, update).await.unwrap_err();

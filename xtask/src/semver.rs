@@ -179,7 +179,7 @@ fn write_crate(root: &Path, dir: &Path, spec: &str) -> Result<PathBuf, String> {
         &read(&root.join("Cargo.toml"))?,
         &read(&src.join("Cargo.toml"))?,
     )?;
-    write(&dir.join("Cargo.toml"), &manifest)?;
+    write(&dir.join("Cargo.toml"), &anchored_paths(&manifest, root)?)?;
     // The workspace's lock file keeps the dependency versions those of the workspace.
     write(&dir.join("Cargo.lock"), &read(&root.join("Cargo.lock"))?)?;
     Ok(dir.to_owned())
@@ -288,6 +288,24 @@ pub fn standalone_manifest(workspace: &str, member: &str) -> Result<String, Stri
     toml::to_string(&m).map_err(|e| e.to_string())
 }
 
+/// The manifest with every dependency's relative `path` (the workspace's, relative to
+/// its root) made absolute, so that the copy builds outside the workspace: the client
+/// depends on `insighto-spec` at run time.
+fn anchored_paths(manifest: &str, root: &Path) -> Result<String, String> {
+    let mut m: Table = toml::from_str(manifest).map_err(|e| e.to_string())?;
+    if let Some(Value::Table(deps)) = m.get_mut("dependencies") {
+        for (_, dep) in deps.iter_mut() {
+            if let Some(Value::String(path)) = dep.get_mut("path")
+                && Path::new(path.as_str()).is_relative()
+            {
+                let anchored = root.join(path.as_str()).display().to_string();
+                *path = anchored;
+            }
+        }
+    }
+    toml::to_string(&m).map_err(|e| e.to_string())
+}
+
 /// Writes `text` unless the file already holds it (keeps cargo's fingerprints).
 pub(crate) fn write(path: &Path, text: &str) -> Result<(), String> {
     if std::fs::read_to_string(path).is_ok_and(|old| old == text) {
@@ -336,6 +354,19 @@ mod tests {
             ]
         );
         assert!(failed_lints("Summary no semver update required").is_empty());
+    }
+
+    #[test]
+    fn dependency_paths_are_anchored_at_the_workspace() {
+        let manifest =
+            "[dependencies]\nspec = { path = \"crates/spec\", version = \"1\" }\nserde = \"1\"\n";
+        let anchored: Table =
+            toml::from_str(&anchored_paths(manifest, Path::new("/ws")).unwrap()).unwrap();
+        assert_eq!(
+            anchored["dependencies"]["spec"]["path"].as_str(),
+            Some("/ws/crates/spec")
+        );
+        assert_eq!(anchored["dependencies"]["serde"].as_str(), Some("1"));
     }
 
     #[test]
