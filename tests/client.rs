@@ -204,7 +204,7 @@ async fn every_error_kind_is_typed_and_never_shows_the_key() {
                 ("unexpected_status", Error::UnexpectedStatus { status: 418, .. }) => true,
                 ("redirect", Error::UnexpectedStatus { status: 302, .. }) => true,
                 ("undecodable" | "truncated", Error::Decode { status: 200, .. }) => true,
-                ("timeout", Error::Timeout) => true,
+                ("timeout", Error::Timeout { .. }) => true,
                 _ => false,
             };
             assert!(ok, "{kind}: unexpected {err:?}");
@@ -282,7 +282,7 @@ async fn a_builder_that_cannot_convert_is_refused_before_sending() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::InvalidRequest(m) if m.contains("first_name") && m.contains("not a name")),
+        matches!(&err, Error::InvalidRequest { detail: m, .. } if m.contains("first_name") && m.contains("not a name")),
         "{err:?}"
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
@@ -294,13 +294,13 @@ async fn update_my_profile_refuses_a_bad_update_before_it_reads_the_id() {
     let client = server.client();
     let update = UserProfileUpdate::builder().first_name(NotAName);
     let err = client.update_my_profile(update).await.unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest(_)), "{err:?}");
+    assert!(matches!(&err, Error::InvalidRequest { .. }), "{err:?}");
     let update = UserProfileUpdate::builder().first_name(NotAName);
     let err = client
         .update_my_profile_with_response(update)
         .await
         .unwrap_err();
-    assert!(matches!(&err, Error::InvalidRequest(_)), "{err:?}");
+    assert!(matches!(&err, Error::InvalidRequest { .. }), "{err:?}");
     // Not even the GET for the caller's id went out.
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }

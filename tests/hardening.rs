@@ -118,7 +118,7 @@ async fn out_of_range_datetimes_are_refused_everywhere() {
         .update_profile(uuid::Uuid::nil(), &update)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err:?}");
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
     assert!(server.requests().is_empty());
 }
 

@@ -47,9 +47,9 @@ pub fn classify(e: &Error) -> (u8, &'static str) {
             ..
         } => (REFUSED, "shorten the values given"),
         Error::BadRequest { .. } => (REFUSED, "the server could not read the request"),
-        Error::InvalidRequest(_) => (USAGE, "fix the values given"),
+        Error::InvalidRequest { .. } => (USAGE, "fix the values given"),
         Error::NotFound { .. } => (NOT_FOUND, CHECK_URL),
-        Error::Timeout | Error::Transport { .. } => (
+        Error::Timeout { .. } | Error::Transport { .. } => (
             NETWORK,
             "check your network and --base-url, then try again (see --timeout, --retries)",
         ),
@@ -109,7 +109,13 @@ mod tests {
                 },
                 UNEXPECTED,
             ),
-            (Error::InvalidRequest("x".into()), USAGE),
+            (
+                Error::InvalidRequest {
+                    reason: insighto::InvalidRequestReason::Builder,
+                    detail: "x".into(),
+                },
+                USAGE,
+            ),
             (
                 Error::NotFound {
                     detail: "x".into(),
@@ -117,7 +123,12 @@ mod tests {
                 },
                 NOT_FOUND,
             ),
-            (Error::Timeout, NETWORK),
+            (
+                Error::Timeout {
+                    limit: insighto::TimeLimit::Total,
+                },
+                NETWORK,
+            ),
             (
                 Error::TlsUnavailable {
                     reason: "no CA certificates".into(),

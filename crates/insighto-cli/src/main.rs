@@ -163,13 +163,9 @@ impl Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let (code, hint) = exits::classify(&e);
-        // The sources say why (such as "connection refused"); none of them holds the key.
+        // The error says why on one line, its cause included (such as "connection
+        // refused"); none of it holds the key.
         let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
         if let Some(id) = e.request_id() {
             message.push_str(&format!(" (request id {id})"));
         }

@@ -21,7 +21,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(Error::RateLimited { retry_after, .. }) => {
             println!("rate limited; the server asks to wait {retry_after:?}")
         }
-        Err(Error::Timeout | Error::Transport { .. }) => println!("the service is unreachable"),
+        Err(Error::Timeout { .. } | Error::Transport { .. }) => {
+            println!("the service is unreachable")
+        }
         // Errors never contain the API key, so they are safe to log as they are.
         Err(other) => println!("failed: {other}"),
     }

@@ -11,7 +11,8 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, ConfigError, Conformance, Error, Response, ResponseMeta, RetryPolicy, UpdateBody,
+    ApiKey, ConfigError, Conformance, Error, InvalidRequestReason, Response, ResponseMeta,
+    RetryPolicy, TimeLimit, UpdateBody,
     conformance::{self, DriftWatch},
     generated, lenient,
     response::{self, Head},
@@ -44,6 +45,8 @@ pub(crate) struct ClientState {
     max_response_bytes: usize,
     /// Every success body is checked against the spec, and drift is an error.
     strict: bool,
+    /// The limit on a whole call (`ClientBuilder::total_timeout`).
+    total_timeout: Option<Duration>,
     /// The forgiving default's sampler and memory of drift warnings.
     drift: Arc<DriftWatch>,
 }
@@ -99,14 +102,25 @@ type GeneratedResult<T> = Result<ResponseValue<T>, GeneratedError>;
 /// between the two would hold it once more and copy it on every call. The head goes to
 /// a variable of the caller's rather than into a tuple with the result, which would be
 /// one more copy of the decoded value.
+///
+/// `$deadline` (an `Option<Instant>`, see [`ClientBuilder::total_timeout`]) bounds the
+/// whole: an attempt still running then, or a wait that would pass it, ends the call
+/// with `Error::Timeout { limit: TimeLimit::Total }` (the macro returns it).
 macro_rules! attempts {
-    ($client:expr, $call:expr, $head:ident, $captured:ident, $capture:expr) => {{
+    ($client:expr, $call:expr, $head:ident, $captured:ident, $capture:expr, $deadline:expr) => {{
+        let deadline: Option<tokio::time::Instant> = $deadline;
         let mut retry = 0;
         loop {
             // The attempt's future and result end with this block, before the wait.
             let wait = {
                 let mut slot = response::Attempt::new(retry, $capture);
-                let result = response::scope(&mut slot, std::pin::pin!($call)).await;
+                let call = std::pin::pin!($call);
+                let attempt = response::scope(&mut slot, call);
+                let Ok(result) = crate::deadline::within(deadline, attempt).await else {
+                    return Err(Error::Timeout {
+                        limit: TimeLimit::Total,
+                    });
+                };
                 match $client.wait_before_retry(&result, &slot, retry) {
                     None => {
                         $captured = slot.captured.take();
@@ -116,6 +130,11 @@ macro_rules! attempts {
                     Some(wait) => wait,
                 }
             };
+            if deadline.is_some_and(|d| tokio::time::Instant::now() + wait > d) {
+                return Err(Error::Timeout {
+                    limit: TimeLimit::Total,
+                });
+            }
             tokio::time::sleep(wait).await;
             retry += 1;
         }
@@ -127,10 +146,13 @@ macro_rules! attempts {
 /// [`Error`]. Failures are settled in a separate (boxed) future that a successful call
 /// never builds; so is the conformance check of a body `exec` kept for one.
 macro_rules! run {
-    ($client:expr, $call:expr, $head:ident) => {{
+    ($client:expr, $call:expr, $head:ident) => {
+        run!($client, $call, $head, $client.deadline())
+    };
+    ($client:expr, $call:expr, $head:ident, $deadline:expr) => {{
         $client.tls_ready()?;
         let captured;
-        match attempts!($client, $call, $head, captured, false) {
+        match attempts!($client, $call, $head, captured, false, $deadline) {
             Ok(value) => {
                 if let Some(body) = captured {
                     $client.drift(&body, &mut $head, false)?;
@@ -149,14 +171,10 @@ impl Client {
         Self::builder(api_key).build()
     }
 
-    /// A client configured from `INSIGHTO_API_KEY` and, if set, `INSIGHTO_BASE_URL`.
+    /// A client configured from `INSIGHTO_API_KEY` and, if set, `INSIGHTO_BASE_URL`
+    /// ([`ClientBuilder::from_env`] to change other settings first).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let key = env_var(ENV_API_KEY)?.ok_or(ConfigError::MissingApiKey)?;
-        let mut builder = Self::builder(key);
-        if let Some(url) = env_var(ENV_BASE_URL)? {
-            builder = builder.base_url(url);
-        }
-        builder.build()
+        ClientBuilder::from_env()?.build()
     }
 
     /// A client configured from the config file that `insighto login` writes (see
@@ -179,9 +197,7 @@ impl Client {
     #[cfg(feature = "config-file")]
     #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
     pub fn from_env_or_config() -> Result<Self, ConfigError> {
-        crate::config::Settings::load(None, None)?
-            .client_builder()?
-            .build()
+        ClientBuilder::from_env_or_config()?.build()
     }
 
     /// Starts configuring a client.
@@ -274,7 +290,7 @@ impl Client {
     fn checked(&self, update: impl UpdateBody) -> Result<UserProfileUpdate, Error> {
         update
             .into_update()
-            .map_err(|e| Error::InvalidRequest(self.generated.inner().key.redact(&e)))
+            .map_err(|e| Error::invalid(InvalidRequestReason::Builder, &e, &self.state().key))
     }
 
     /// [`checked`](Self::checked), and while the caller's id is unknown (its `GET` would
@@ -284,7 +300,11 @@ impl Client {
         let update = self.checked(update)?;
         if self.own_id.get().is_none() {
             serde_json::to_writer(std::io::sink(), &update).map_err(|e| {
-                Error::InvalidRequest(self.generated.inner().key.redact(&e.to_string()))
+                Error::invalid(
+                    InvalidRequestReason::Unencodable,
+                    &e.to_string(),
+                    &self.state().key,
+                )
             })?;
         }
         Ok(update)
@@ -308,9 +328,11 @@ impl Client {
     /// one `GET` the first time and remembered.
     pub async fn update_my_profile(&self, update: impl UpdateBody) -> Result<UserProfile, Error> {
         let update = self.checked_before_own_id(update)?;
-        let id = self.own_id().await?;
+        // One deadline for the `GET` that may come first and the `PUT`.
+        let deadline = self.deadline();
+        let id = self.own_id(deadline).await?;
         let mut head;
-        Ok(run!(self, self.put(id, &update), head).data)
+        Ok(run!(self, self.put(id, &update), head, deadline).data)
     }
 
     /// Like [`update_my_profile`](Self::update_my_profile), returning the envelope with
@@ -320,15 +342,16 @@ impl Client {
         update: impl UpdateBody,
     ) -> Result<Response<UserProfileResponse>, Error> {
         let update = self.checked_before_own_id(update)?;
-        let id = self.own_id().await?;
+        let deadline = self.deadline();
+        let id = self.own_id(deadline).await?;
         let mut head;
-        let envelope = run!(self, self.put(id, &update), head);
+        let envelope = run!(self, self.put(id, &update), head, deadline);
         Ok(self.with_meta(envelope, head))
     }
 
     /// The caller's own id. A profile that holds a value this client cannot decode (a
     /// date-time out of range, say) still yields its id, so that an update can repair it.
-    async fn own_id(&self) -> Result<Uuid, Error> {
+    async fn own_id(&self, deadline: Option<tokio::time::Instant>) -> Result<Uuid, Error> {
         if let Some(id) = self.own_id.get() {
             return Ok(*id);
         }
@@ -340,7 +363,8 @@ impl Client {
             self.generated.get_user_profile().send(),
             head,
             captured,
-            false
+            false,
+            deadline
         ) {
             Ok(value) => {
                 if let Some(body) = captured {
@@ -490,7 +514,8 @@ impl Client {
             self.generated.get_user_profile().send(),
             head,
             captured,
-            true
+            true,
+            self.deadline()
         );
         let documented_error = head.as_ref().is_some_and(|h| {
             h.status.as_u16() >= 300 && conformance::documents(h.operation, h.status.as_u16())
@@ -510,15 +535,26 @@ impl Client {
                 let meta = ResponseMeta::new(head, &state.key);
                 Ok(conformance::report(operation, found, meta))
             }
-            (Ok(_), ..) => Err(Error::InvalidRequest(
-                "the response's body was not kept for the check".to_owned(),
-            )),
+            // `exec` keeps every final body when the call asks; only a response that
+            // never reached it (none) comes here.
+            (Ok(_), ..) => Err(Error::Decode {
+                status: 200,
+                reason: "the response's body was not kept for the check".to_owned(),
+                excerpt: String::new(),
+                response: ResponseMeta::from_parts(200, Default::default()),
+            }),
             (Err(e), head, _) => Err(self.error(e, head).await),
         }
     }
 
     fn state(&self) -> &ClientState {
         self.generated.inner()
+    }
+
+    /// When a call starting now must end ([`ClientBuilder::total_timeout`]).
+    fn deadline(&self) -> Option<tokio::time::Instant> {
+        let total = self.state().total_timeout?;
+        Some(tokio::time::Instant::now() + total)
     }
 
     /// Fails before anything is sent when the request would need TLS that could not be
@@ -583,6 +619,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     max_response_bytes: usize,
     strict: bool,
+    total_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for ClientBuilder {
@@ -592,6 +629,7 @@ impl std::fmt::Debug for ClientBuilder {
             .field("base_url", &shown_url(&self.base_url))
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("total_timeout", &self.total_timeout)
             .field("user_agent", &self.user_agent)
             .field("http", &self.http.as_ref().map(|_| "caller-provided"))
             .field("retry", &self.retry)
@@ -602,6 +640,35 @@ impl std::fmt::Debug for ClientBuilder {
 }
 
 impl ClientBuilder {
+    /// A builder with the key from `INSIGHTO_API_KEY` and, if set, the base URL from
+    /// `INSIGHTO_BASE_URL`, to add other settings to:
+    ///
+    /// ```no_run
+    /// # fn demo() -> Result<(), insighto::ConfigError> {
+    /// use std::time::Duration;
+    /// let client = insighto::ClientBuilder::from_env()?
+    ///     .total_timeout(Duration::from_secs(20))
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let key = env_var(ENV_API_KEY)?.ok_or(ConfigError::MissingApiKey)?;
+        let mut builder = Client::builder(key);
+        if let Some(url) = env_var(ENV_BASE_URL)? {
+            builder = builder.base_url(url);
+        }
+        Ok(builder)
+    }
+
+    /// A builder configured like the `insighto` CLI: the environment where set, else the
+    /// config file that `insighto login` writes, else the default base URL (see
+    /// [`Settings`](crate::config::Settings)).
+    #[cfg(feature = "config-file")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
+    pub fn from_env_or_config() -> Result<Self, ConfigError> {
+        crate::config::Settings::load(None, None)?.client_builder()
+    }
+
     fn new(key: Result<ApiKey, ConfigError>) -> Self {
         Self {
             key,
@@ -613,6 +680,7 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             strict: false,
+            total_timeout: None,
         }
     }
 
@@ -669,6 +737,18 @@ impl ClientBuilder {
         self
     }
 
+    /// A limit on the whole call, retries and the waits between them included (none by
+    /// default: each attempt has [`timeout`](Self::timeout), and a call makes up to
+    /// 1 + the policy's retries of them, with backoff or `Retry-After` waits between).
+    /// A call still running then fails with
+    /// [`Error::Timeout`](crate::Error::Timeout)`{ limit: TimeLimit::Total }`, and so does
+    /// one whose next wait would pass it, at once rather than after the wait.
+    /// [`update_my_profile`](Client::update_my_profile) counts its first `GET` in.
+    pub fn total_timeout(mut self, limit: Duration) -> Self {
+        self.total_timeout = Some(limit);
+        self
+    }
+
     /// Strict responses (off by default): every success response is checked against
     /// `openapi.yaml`, and one that differs (a property the spec does not list, a
     /// required one missing, a wrong type or format, a null where none is allowed, ...)
@@ -715,6 +795,7 @@ impl ClientBuilder {
             user_agent,
             max_response_bytes: self.max_response_bytes,
             strict: self.strict,
+            total_timeout: self.total_timeout,
             drift: Arc::default(),
         };
         Ok(Client {

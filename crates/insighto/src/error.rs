@@ -172,15 +172,21 @@ pub enum Error {
         /// The status and headers of the response (request id, rate-limit headers...).
         response: ResponseMeta,
     },
-    /// The request (connect, send or read) took longer than the configured timeout.
-    #[error("the request to the Insighto API timed out")]
-    Timeout,
+    /// A time limit ran out: one attempt's (connect, send, read:
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)) or the whole call's,
+    /// retries and waits included
+    /// ([`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout)).
+    #[error("the request to the Insighto API timed out ({limit})")]
+    Timeout {
+        /// Which limit ran out.
+        limit: TimeLimit,
+    },
     /// The server could not be reached or the connection failed.
-    #[error("could not reach the Insighto API")]
+    #[error("could not reach the Insighto API: {source}")]
     Transport {
-        /// The underlying error, with its URL (which holds the key) removed.
+        /// What the HTTP stack reported, its URL (which holds the key) removed.
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The response had a success status but a body that is not the documented JSON.
     #[error(
@@ -222,9 +228,14 @@ pub enum Error {
         /// The status and headers of the response.
         response: ResponseMeta,
     },
-    /// The request could not be built from the arguments given.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    /// The request could not be built from the arguments given; nothing was sent.
+    #[error("invalid request ({reason}): {detail}")]
+    InvalidRequest {
+        /// Why, as a kind to match on.
+        reason: InvalidRequestReason,
+        /// Why, in words (the key redacted).
+        detail: String,
+    },
     /// The base URL is https but TLS could not be set up: the system has no CA
     /// certificates (install them, or enable the `webpki-roots` feature), or the crate was
     /// built without a TLS feature. Nothing was sent.
@@ -235,7 +246,115 @@ pub enum Error {
     },
 }
 
+/// Which time limit ran out ([`Error::Timeout`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TimeLimit {
+    /// One attempt's limit ([`ClientBuilder::timeout`](crate::ClientBuilder::timeout),
+    /// 30 s by default), or the connect limit; a retry may follow it.
+    Attempt,
+    /// The whole call's ([`ClientBuilder::total_timeout`](crate::ClientBuilder::total_timeout)):
+    /// an attempt was cut short, or the wait before the next would pass it.
+    Total,
+}
+
+impl std::fmt::Display for TimeLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Attempt => "the per-attempt time limit ran out",
+            Self::Total => "the call's total time limit ran out",
+        })
+    }
+}
+
+/// Why a request could not be built ([`Error::InvalidRequest`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum InvalidRequestReason {
+    /// An update builder could not produce an update (a field given an unusable value).
+    Builder,
+    /// A value could not be encoded as the API stores it (a date-time outside years
+    /// 1-9999, say).
+    Unencodable,
+    /// An argument of the operation could not be sent.
+    Argument,
+}
+
+impl std::fmt::Display for InvalidRequestReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Builder => "the update could not be built",
+            Self::Unencodable => "a value cannot be sent",
+            Self::Argument => "an argument cannot be sent",
+        })
+    }
+}
+
+/// A failure to reach the service or to keep the connection, as the HTTP stack reported
+/// it; its URL (which holds the key) is removed, and its text redacted.
+///
+/// `Display` gives the whole chain of causes on one line (`error sending request: client
+/// error (Connect): tcp connect error: Connection refused`); `source()` gives the causes
+/// themselves.
+#[derive(Debug)]
+pub struct TransportError {
+    inner: reqwest::Error,
+    /// The redacted chain, made once with the key at hand.
+    text: String,
+}
+
+impl TransportError {
+    fn new(inner: reqwest::Error, key: &ApiKey) -> Self {
+        let inner = inner.without_url();
+        let mut text = inner.to_string();
+        let mut cause = std::error::Error::source(&inner);
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        Self {
+            text: key.redact(&text),
+            inner,
+        }
+    }
+
+    /// Whether connecting failed (nothing was sent).
+    pub fn is_connect(&self) -> bool {
+        self.inner.is_connect()
+    }
+}
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.inner)
+    }
+}
+
 impl Error {
+    /// Whether trying the same call again later may succeed: a timeout, a connection
+    /// failure, 408, 429 and 5xx, the failures the [`RetryPolicy`](crate::RetryPolicy)
+    /// retries (this error came after its retries ran out). Everything else (a refused
+    /// key, a request the service will not take, an answer that is not the API's, drift)
+    /// fails the same way again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::RateLimited { response, .. }
+            | Self::Server { response, .. }
+            | Self::UnexpectedStatus { response, .. } => {
+                crate::retry::is_retryable_status(response.status())
+            }
+            _ => false,
+        }
+    }
+
     /// Whether the key was refused because its account is deactivated (400 "Inactive
     /// user", as `openapi.yaml` documents).
     pub fn is_inactive_account(&self) -> bool {
@@ -256,10 +375,10 @@ impl Error {
             | Self::BadRequest { status, .. }
             | Self::UnexpectedStatus { status, .. }
             | Self::Decode { status, .. } => Some(*status),
-            Self::Timeout
+            Self::Timeout { .. }
             | Self::Transport { .. }
             | Self::ResponseTooLarge { .. }
-            | Self::InvalidRequest(_)
+            | Self::InvalidRequest { .. }
             | Self::TlsUnavailable { .. } => None,
         }
     }
@@ -278,9 +397,9 @@ impl Error {
             | Self::Decode { response, .. }
             | Self::Drift { response, .. } => Some(response),
             Self::ResponseTooLarge { response, .. } => response.as_ref(),
-            Self::Timeout
+            Self::Timeout { .. }
             | Self::Transport { .. }
-            | Self::InvalidRequest(_)
+            | Self::InvalidRequest { .. }
             | Self::TlsUnavailable { .. } => None,
         }
     }
@@ -315,12 +434,14 @@ impl Error {
                 match std::error::Error::source(&e)
                     .and_then(|s| s.downcast_ref::<serde_json::Error>())
                 {
-                    Some(json) => Self::InvalidRequest(key.redact(&json.to_string())),
-                    None => Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key))),
+                    Some(json) => {
+                        Self::invalid(InvalidRequestReason::Unencodable, &json.to_string(), key)
+                    }
+                    None => Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)), key),
                 }
             }
             G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
-                Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)))
+                Self::from_reqwest(e, head.map(|h| ResponseMeta::new(h, key)), key)
             }
             G::InvalidResponsePayload(body, e) => {
                 let response = meta(head, reqwest::StatusCode::OK);
@@ -347,13 +468,19 @@ impl Error {
                 excerpt: String::new(),
                 response: meta(head, rv.status()),
             },
-            G::InvalidRequest(msg) | G::Custom(msg) => Self::InvalidRequest(key.redact(&msg)),
+            G::InvalidRequest(msg) | G::Custom(msg) => {
+                Self::invalid(InvalidRequestReason::Argument, &msg, key)
+            }
         }
     }
 
     /// A failure of the transport or of reading the body; `response` is the head that
     /// arrived before the body, if any.
-    pub(crate) fn from_reqwest(e: reqwest::Error, response: Option<ResponseMeta>) -> Self {
+    pub(crate) fn from_reqwest(
+        e: reqwest::Error,
+        response: Option<ResponseMeta>,
+        key: &ApiKey,
+    ) -> Self {
         let mut source = std::error::Error::source(&e);
         while let Some(cause) = source {
             if let Some(BodyTooLarge { limit }) = cause.downcast_ref::<BodyTooLarge>() {
@@ -365,11 +492,21 @@ impl Error {
             source = cause.source();
         }
         if e.is_timeout() {
-            Self::Timeout
+            Self::Timeout {
+                limit: TimeLimit::Attempt,
+            }
         } else {
             Self::Transport {
-                source: e.without_url(),
+                source: TransportError::new(e, key),
             }
+        }
+    }
+
+    /// [`Error::InvalidRequest`], the key redacted from `detail`.
+    pub(crate) fn invalid(reason: InvalidRequestReason, detail: &str, key: &ApiKey) -> Self {
+        Self::InvalidRequest {
+            reason,
+            detail: key.redact(detail),
         }
     }
 
@@ -380,7 +517,7 @@ impl Error {
         // known length is within the limit. An error needs only the start of the body.
         let body = match response.bytes().await {
             Ok(body) => body,
-            Err(e) => return Self::from_reqwest(e, Some(meta)),
+            Err(e) => return Self::from_reqwest(e, Some(meta), key),
         };
         let start = &body[..body.len().min(ERROR_BODY_BYTES)];
         Self::from_status(start, retry_after, meta, key)

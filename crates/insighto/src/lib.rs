@@ -7,6 +7,7 @@ mod client;
 #[cfg_attr(docsrs, doc(cfg(feature = "config-file")))]
 pub mod config;
 mod conformance;
+mod deadline;
 mod error;
 mod key;
 mod lenient;
@@ -39,7 +40,7 @@ pub use client::{
     DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, ENV_API_KEY, ENV_BASE_URL,
 };
 pub use conformance::{Conformance, DRIFT_SAMPLE_EVERY, DRIFT_TARGET, Finding, FindingKind};
-pub use error::{ConfigError, Error};
+pub use error::{ConfigError, Error, InvalidRequestReason, TimeLimit, TransportError};
 pub use generated::types;
 pub use key::ApiKey;
 pub use patch::Patch;

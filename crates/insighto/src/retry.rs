@@ -93,7 +93,7 @@ impl RetryPolicy {
         status: StatusCode,
         headers: &HeaderMap,
     ) -> Option<Duration> {
-        if retry >= self.max_retries || !is_retryable_status(status) {
+        if retry >= self.max_retries || !is_retryable_status(status.as_u16()) {
             return None;
         }
         match retry_after(headers, SystemTime::now()) {
@@ -115,8 +115,9 @@ impl RetryPolicy {
     }
 }
 
-fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 429 | 500..=599)
+/// The statuses worth another attempt: 408, 429 and 5xx.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
 }
 
 /// A uniformly distributed number in `[0, 1)` for jitter.
