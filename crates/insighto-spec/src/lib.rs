@@ -22,5 +22,6 @@ pub const RUST_TYPE_EXTENSION: &str = "x-insighto-rust-type";
 pub const ERROR_EXTENSION: &str = "x-insighto-error";
 
 mod model;
+pub mod openapi31;
 
-pub use model::{Field, Kind, METHODS, Operation, ParseError, Spec, escape};
+pub use model::{Field, Kind, MAX_DOCUMENT_BYTES, METHODS, Operation, ParseError, Spec, escape};
