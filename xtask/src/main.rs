@@ -10,6 +10,9 @@
 //! - `semver-sample`: corpus cases through cargo-semver-checks, with the agreement table
 //! - `package`: package, verify, and use the packages from an application outside
 //! - `msrv`: every crate's `rust-version` covers its dependencies'
+//! - `upstream [--url URL | --file PATH] [--format markdown|json] [--fail-on breaking]`:
+//!   the vendor's published document reviewed against openapi.yaml (`upstream.rs`)
+//! - `drift-issue`: the one issue request the scheduled drift check makes (`drift.rs`)
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
@@ -18,6 +21,7 @@ mod consumer;
 mod field_added;
 mod msrv;
 mod semver;
+mod upstream;
 
 pub(crate) use bench::process::run;
 
@@ -125,6 +129,21 @@ enum Task {
     /// Package and verify every publishable crate, then build and run an application
     /// outside the workspace from the packages (default and lean features) against a sandbox.
     Package,
+    /// Review the vendor's published OpenAPI document against openapi.yaml: what would
+    /// change for users if openapi.yaml followed it, known differences aside.
+    Upstream {
+        /// Where the document is published.
+        #[arg(long, default_value = upstream::DEFAULT_URL, conflicts_with = "file")]
+        url: String,
+        /// The document as a file instead.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// `breaking`: fail on a breaking change that no known difference explains.
+        #[arg(long, value_enum, default_value_t = FailOn::None)]
+        fail_on: FailOn,
+    },
     /// Fail when a crate's rust-version is below what its dependency closure needs.
     Msrv,
     /// Add two fields to a copy of the spec and show that the CLI's flags, the sandbox
@@ -187,6 +206,20 @@ fn main() -> ExitCode {
         Task::Check { base } => check(&root, base),
         Task::Package => consumer::package_and_consume(&root),
         Task::Msrv => msrv::msrv(&root),
+        Task::Upstream {
+            url,
+            file,
+            format,
+            fail_on,
+        } => upstream::run(
+            &root,
+            &match file {
+                Some(path) => upstream::Source::File(path),
+                None => upstream::Source::Url(url),
+            },
+            matches!(format, Format::Json),
+            fail_on,
+        ),
         Task::FieldAdded => field_added::run(&root),
         Task::Bench {
             rounds,
