@@ -690,7 +690,9 @@ components:
                 "z": {"type": "string"},
                 "next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
                 "a": {"type": ["integer", "null"], "exclusiveMinimum": 0}}},
-            "Loop": {"$ref": "#/components/schemas/Loop", "description": "itself"}}}}"##;
+            "Loop": {"$ref": "#/components/schemas/Loop", "description": "itself"},
+            "Outer": {"$defs": {"Inner": {"const": 1}},
+                      "properties": {"i": {"$ref": "#/components/schemas/Outer/$defs/Inner"}}}}}}"##;
         let spec = Spec::parse(text).unwrap();
         let fields = spec.component_fields("Node");
         let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
@@ -699,6 +701,8 @@ components:
         assert_eq!(fields[2].kind, Kind::Integer);
         assert_eq!(fields[2].schema["exclusiveMinimum"], true);
         assert!(spec.component_fields("Loop").is_empty());
+        // `$defs` are reached by JSON pointer, normalised like any other schema.
+        assert_eq!(spec.component_fields("Outer")[0].schema["enum"], json!([1]));
         assert_eq!(
             spec.effective(spec.component("Loop").unwrap())["description"],
             "itself"

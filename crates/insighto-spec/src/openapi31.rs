@@ -1,6 +1,6 @@
 //! OpenAPI 3.1 (as FastAPI and pydantic write it) read as its 3.0 equivalent, so that
 //! every reader of [`crate::Spec`] (the diff, the lint, the JSON Schema conversion, the
-//! sandbox) sees one dialect. [`normalize`] rewrites each schema of a 3.1 document in
+//! sandbox) sees one dialect. `Spec::parse` rewrites each schema of a 3.1 document in
 //! place, innermost first:
 //!
 //! - `type: [X, "null"]` becomes `type: X, nullable: true`; several non-null types become

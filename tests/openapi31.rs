@@ -5,10 +5,9 @@
 //! one added, a type changed, a field made required) must be classified like the same
 //! edit of the hand-written 3.0 `openapi.yaml`.
 //!
-//! The app needs a Python with its requirements: `INSIGHTO_REFERENCE_PYTHON`, or the
-//! venv `.ci/tools` makes (`$INSIGHTO_TOOLS/reference-venv`, default
-//! `~/.cache/insighto-tools`). Without one the tests read the copy and say so, except in
-//! CI (`CI` set), where they fail, as `tests/fastapi.rs` does.
+//! The app needs a Python with its requirements (`insighto_tests::reference_python`).
+//! Without one the tests read the copy and say so, except in CI (`CI` set), where they
+//! fail, as `tests/fastapi.rs` does.
 
 use std::{
     path::{Path, PathBuf},
@@ -22,36 +21,13 @@ use insighto_contract::{
 use serde_json::{Value, json};
 
 fn reference_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fastapi-reference")
-}
-
-fn reference_python() -> Option<PathBuf> {
-    if let Some(python) = std::env::var_os("INSIGHTO_REFERENCE_PYTHON") {
-        return Some(PathBuf::from(python));
-    }
-    let tools = std::env::var_os("INSIGHTO_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/insighto-tools"))
-        })?;
-    let python = tools.join("reference-venv/bin/python");
-    python.exists().then_some(python)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fastapi-reference")
 }
 
 /// The app's document (JSON text) as it produces it now, or `None` (outside CI) without
 /// Python.
 fn generated() -> Option<String> {
-    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-    let Some(python) = reference_python() else {
-        assert!(
-            !in_ci,
-            "CI must generate the reference app's document: no reference Python (run .ci/tools)"
-        );
-        eprintln!(
-            "SKIPPED generating: no reference Python with FastAPI (run .ci/tools); reading the copy"
-        );
-        return None;
-    };
+    let python = insighto_tests::reference_python("generating FastAPI's document")?;
     let out = Command::new(&python)
         .arg("dump_openapi.py")
         .current_dir(reference_dir())
@@ -79,11 +55,9 @@ fn fastapi() -> Value {
     serde_json::from_str(&fastapi_text()).expect("the document is JSON")
 }
 
+/// openapi.yaml (the copy `insighto-spec` carries, kept identical).
 fn ours() -> Value {
-    let text =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi.yaml"))
-            .unwrap();
-    Spec::parse(&text).unwrap().doc().clone()
+    insighto_tests::spec().doc().clone()
 }
 
 fn parse(doc: &Value) -> Spec {
