@@ -400,7 +400,19 @@ pub enum Source {
 pub fn run(root: &Path, source: &Source, json: bool, fail_on: FailOn) -> Result<(), String> {
     let (text, label) = match source {
         Source::Url(url) => (fetch(url)?, url.clone()),
-        Source::File(path) => (crate::read(path)?, path.display().to_string()),
+        Source::File(path) => {
+            // Refused by its size before it is read: a 100 GB file costs nothing.
+            let size = std::fs::metadata(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+                .len();
+            if size > MAX_DOCUMENT_BYTES as u64 {
+                return Err(format!(
+                    "{}: the document is {size} bytes, more than the {MAX_DOCUMENT_BYTES} bytes a spec may have",
+                    path.display()
+                ));
+            }
+            (crate::read(path)?, path.display().to_string())
+        }
     };
     let upstream = Spec::parse(&text).map_err(|e| format!("{label}: {e}"))?;
     let ours = Spec::parse(&crate::read(&root.join("openapi.yaml"))?)
@@ -517,6 +529,18 @@ mod tests {
             .collect();
         assert_eq!(schemas, ["A", "B"]);
         assert!(doc["components"]["responses"]["R"].is_object());
+    }
+
+    #[test]
+    fn a_huge_file_is_refused_unread() {
+        let dir = std::env::temp_dir().join(format!("insighto-upstream-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("huge.json");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(100 << 20).unwrap(); // sparse: no disk, no memory
+        let error = run(root(), &Source::File(path.clone()), true, FailOn::None).unwrap_err();
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(error.contains("is 104857600 bytes, more than"), "{error}");
     }
 
     #[test]
