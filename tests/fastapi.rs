@@ -58,30 +58,8 @@ impl Drop for Reference {
     }
 }
 
-fn reference_python() -> Option<PathBuf> {
-    if let Some(python) = std::env::var_os("INSIGHTO_REFERENCE_PYTHON") {
-        return Some(PathBuf::from(python));
-    }
-    let tools = std::env::var_os("INSIGHTO_TOOLS")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/insighto-tools"))
-        })?;
-    let python = tools.join("reference-venv/bin/python");
-    python.exists().then_some(python)
-}
-
 fn start_reference(seed_path: &std::path::Path) -> Option<Reference> {
-    let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-    let Some(python) = reference_python() else {
-        assert!(
-            !in_ci,
-            "CI must run the FastAPI differential test: no reference Python (run .ci/tools, \
-             or set INSIGHTO_REFERENCE_PYTHON)"
-        );
-        eprintln!("SKIPPED: no reference Python with FastAPI (run .ci/tools)");
-        return None;
-    };
+    let python = insighto_tests::reference_python("the FastAPI differential test")?;
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fastapi-reference");
     let mut child = Command::new(&python)
         .args([

@@ -8,6 +8,7 @@ pub mod scripted;
 
 use std::{
     net::SocketAddr,
+    path::PathBuf,
     sync::{Arc, Mutex, OnceLock},
 };
 
@@ -20,6 +21,32 @@ use axum::{
 use insighto_contract::{JsonSchemaExt, Spec};
 use insighto_sandbox::{Account, Sandbox, SandboxOptions};
 use tokio::{sync::oneshot, task::JoinHandle};
+
+/// The Python that runs the FastAPI reference app (`fastapi-reference`):
+/// `INSIGHTO_REFERENCE_PYTHON`, or the venv `.ci/tools` makes
+/// (`$INSIGHTO_TOOLS/reference-venv`, default `~/.cache/insighto-tools`). Without one,
+/// `None` and a note that `test` was skipped; in CI (`CI` set) its absence fails.
+pub fn reference_python(test: &str) -> Option<PathBuf> {
+    let python = match std::env::var_os("INSIGHTO_REFERENCE_PYTHON") {
+        Some(python) => Some(PathBuf::from(python)),
+        None => std::env::var_os("INSIGHTO_TOOLS")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/insighto-tools"))
+            })
+            .map(|tools| tools.join("reference-venv/bin/python"))
+            .filter(|python| python.exists()),
+    };
+    if python.is_none() {
+        let in_ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        assert!(
+            !in_ci,
+            "CI must run {test}: no reference Python (run .ci/tools, or set INSIGHTO_REFERENCE_PYTHON)"
+        );
+        eprintln!("SKIPPED {test}: no reference Python with FastAPI (run .ci/tools)");
+    }
+    python
+}
 
 /// `openapi.yaml` (the copy in `insighto-spec`, kept identical), parsed once.
 pub fn spec() -> &'static Spec {

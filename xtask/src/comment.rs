@@ -27,9 +27,11 @@ pub struct User {
     pub login: String,
 }
 
-/// Reads a listing: a JSON array, or one JSON object a line (what `gh api --paginate
+/// Reads a listing (comments, issues): a JSON array, or one JSON object a line (what `gh api --paginate
 /// --jq '.[]'` prints for every page).
-pub fn parse_listing(text: &str) -> Result<Vec<Existing>, serde_json::Error> {
+pub fn parse_listing<T: serde::de::DeserializeOwned>(
+    text: &str,
+) -> Result<Vec<T>, serde_json::Error> {
     if text.trim_start().starts_with('[') {
         return serde_json::from_str(text);
     }
@@ -138,18 +140,18 @@ mod tests {
     fn reads_the_rest_api_listing() {
         let listing = r#"[{"id": 5, "body": "<!-- insighto:contract-review -->\nold", "user": {"login": "github-actions[bot]", "type": "Bot"}, "html_url": "x"},
                           {"id": 6, "body": null, "user": null}]"#;
-        let existing = parse_listing(listing).unwrap();
+        let existing: Vec<Existing> = parse_listing(listing).unwrap();
         assert_eq!(plan(&existing, &body("new")), Action::Update(5));
     }
 
     #[test]
     fn reads_one_comment_a_line() {
         let lines = "{\"id\": 3, \"body\": \"hi\", \"user\": {\"login\": \"alice\"}}\n\n{\"id\": 4, \"body\": \"<!-- insighto:contract-review -->\\nx\", \"user\": {\"login\": \"github-actions[bot]\"}}\n";
-        let existing = parse_listing(lines).unwrap();
+        let existing: Vec<Existing> = parse_listing(lines).unwrap();
         assert_eq!(existing.len(), 2);
         assert_eq!(plan(&existing, &body("y")), Action::Update(4));
-        assert!(parse_listing("").unwrap().is_empty());
-        assert!(parse_listing("{oops").is_err());
+        assert!(parse_listing::<Existing>("").unwrap().is_empty());
+        assert!(parse_listing::<Existing>("{oops").is_err());
     }
 
     #[test]

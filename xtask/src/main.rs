@@ -10,14 +10,19 @@
 //! - `semver-sample`: corpus cases through cargo-semver-checks, with the agreement table
 //! - `package`: package, verify, and use the packages from an application outside
 //! - `msrv`: every crate's `rust-version` covers its dependencies'
+//! - `upstream [--url URL | --file PATH] [--format markdown|json] [--fail-on breaking]`:
+//!   the vendor's published document reviewed against openapi.yaml (`upstream.rs`)
+//! - `drift-issue`: the one issue request the scheduled drift check makes (`drift.rs`)
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
 
 mod bench;
 mod comment;
 mod consumer;
+mod drift;
 mod field_added;
 mod msrv;
 mod semver;
+mod upstream;
 
 pub(crate) use bench::process::run;
 
@@ -125,6 +130,45 @@ enum Task {
     /// Package and verify every publishable crate, then build and run an application
     /// outside the workspace from the packages (default and lean features) against a sandbox.
     Package,
+    /// Review the vendor's published OpenAPI document against openapi.yaml: what would
+    /// change for users if openapi.yaml followed it, known differences aside.
+    Upstream {
+        /// Where the document is published.
+        #[arg(long, default_value = upstream::DEFAULT_URL, conflicts_with = "file")]
+        url: String,
+        /// The document as a file instead.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Markdown)]
+        format: Format,
+        /// `breaking`: fail on a breaking change that no known difference explains.
+        #[arg(long, value_enum, default_value_t = FailOn::None)]
+        fail_on: FailOn,
+    },
+    /// Decide what the scheduled drift check does with its issue: prints `METHOD PATH`
+    /// (nothing when there is nothing to do) and writes the JSON body to `--request`;
+    /// fails afterwards when a check could not run.
+    DriftIssue {
+        /// `insighto doctor --json`'s output; leave out when doctor did not run.
+        #[arg(long, requires = "doctor_exit")]
+        doctor: Option<PathBuf>,
+        /// doctor's exit code.
+        #[arg(long, requires = "doctor")]
+        doctor_exit: Option<i32>,
+        /// `cargo xtask upstream --format json`'s output; leave out when it did not run.
+        #[arg(long, requires = "upstream_exit")]
+        upstream: Option<PathBuf>,
+        /// upstream's exit code.
+        #[arg(long, requires = "upstream")]
+        upstream_exit: Option<i32>,
+        /// The repository's open issues as the GitHub REST API lists them: a JSON array,
+        /// or one object a line (`gh api --paginate --jq '.[]'`).
+        #[arg(long)]
+        issues: PathBuf,
+        /// Where to write the request body.
+        #[arg(long)]
+        request: PathBuf,
+    },
     /// Fail when a crate's rust-version is below what its dependency closure needs.
     Msrv,
     /// Add two fields to a copy of the spec and show that the CLI's flags, the sandbox
@@ -187,6 +231,33 @@ fn main() -> ExitCode {
         Task::Check { base } => check(&root, base),
         Task::Package => consumer::package_and_consume(&root),
         Task::Msrv => msrv::msrv(&root),
+        Task::DriftIssue {
+            doctor,
+            doctor_exit,
+            upstream,
+            upstream_exit,
+            issues,
+            request,
+        } => drift_issue(
+            (doctor.as_deref(), doctor_exit),
+            (upstream.as_deref(), upstream_exit),
+            &issues,
+            &request,
+        ),
+        Task::Upstream {
+            url,
+            file,
+            format,
+            fail_on,
+        } => upstream::run(
+            &root,
+            &match file {
+                Some(path) => upstream::Source::File(path),
+                None => upstream::Source::Url(url),
+            },
+            matches!(format, Format::Json),
+            fail_on,
+        ),
         Task::FieldAdded => field_added::run(&root),
         Task::Bench {
             rounds,
@@ -467,6 +538,42 @@ fn pr_comment(report: &Path, comments: &Path, pr: u64, request: &Path) -> Result
         None => eprintln!("the contract-review comment is up to date"),
     }
     Ok(())
+}
+
+/// An output file and its exit code, or `None` when the check did not run.
+type Ran<'a> = (Option<&'a Path>, Option<i32>);
+
+fn drift_issue(doctor: Ran, upstream: Ran, issues: &Path, request: &Path) -> Result<(), String> {
+    let output = |(file, code): Ran| -> Result<Option<(String, i32)>, String> {
+        match (file, code) {
+            (Some(file), Some(code)) => Ok(Some((read(file)?, code))),
+            _ => Ok(None),
+        }
+    };
+    let (doctor, upstream) = (output(doctor)?, output(upstream)?);
+    let open = comment::parse_listing(&read(issues)?)
+        .map_err(|e| format!("{}: not a list of issues: {e}", issues.display()))?;
+    let plan = drift::plan(
+        &drift::doctor(doctor.as_ref().map(|(t, c)| (t.as_str(), *c))),
+        &drift::upstream(upstream.as_ref().map(|(t, c)| (t.as_str(), *c))),
+        &open,
+    );
+    match drift::request(&plan) {
+        Some((method, path, payload)) => {
+            std::fs::write(request, payload)
+                .map_err(|e| format!("cannot write {}: {e}", request.display()))?;
+            println!("{method} {path}");
+        }
+        None => eprintln!("the drift issue needs no change"),
+    }
+    if plan.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "could not check everything: {}",
+            plan.failures.join("; ")
+        ))
+    }
 }
 
 /// The corpus cases CI runs through cargo-semver-checks: additive changes on both sides

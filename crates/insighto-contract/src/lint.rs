@@ -222,7 +222,9 @@ fn valid_examples(spec: &Spec, findings: &mut Vec<Finding>) {
     }
 }
 
-pub(crate) fn normalize_template(path: &str) -> String {
+/// A path template with its parameter names removed (`/user/{}`), so that two templates
+/// that differ only in how they name a parameter compare equal.
+pub fn normalize_template(path: &str) -> String {
     let mut out = String::new();
     let mut in_param = false;
     for c in path.chars() {

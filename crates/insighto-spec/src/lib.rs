@@ -23,5 +23,6 @@ pub const ERROR_EXTENSION: &str = "x-insighto-error";
 
 pub mod conform;
 mod model;
+pub mod openapi31;
 
-pub use model::{Field, Kind, METHODS, Operation, ParseError, Spec, escape};
+pub use model::{Field, Kind, MAX_DOCUMENT_BYTES, METHODS, Operation, ParseError, Spec, escape};

@@ -26,7 +26,7 @@ const MAX_VISITS: usize = 4096;
 
 /// A spec that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError(String);
+pub struct ParseError(pub(crate) String);
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -54,12 +54,25 @@ impl Spec {
     /// assert_eq!(spec.doc()["openapi"], "3.0.3");
     /// assert!(insighto_spec::Spec::parse("- a list").is_err());
     /// ```
+    ///
+    /// A document of OpenAPI 3.1 (`openapi: 3.1.x`) is read as its 3.0 equivalent (see
+    /// [`crate::openapi31`]); one larger than [`MAX_DOCUMENT_BYTES`] is refused unread.
     pub fn parse(text: &str) -> Result<Self, ParseError> {
-        let doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| ParseError(format!("not valid YAML: {e}")))?;
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(ParseError(format!(
+                "the document is {} bytes, more than the {MAX_DOCUMENT_BYTES} bytes a spec may have",
+                text.len()
+            )));
+        }
+        let mut doc = parse_value(text)?;
         if !doc.is_object() {
             return Err(ParseError("the document is not a mapping".into()));
         }
+        if crate::openapi31::is_31(&doc) {
+            crate::openapi31::normalize(&mut doc)?;
+        }
+        // Recorded after normalising: the addresses are those of the final document, and
+        // a `properties` mapping a rewrite moved falls back to name order.
         let mut order = HashMap::new();
         if let Ok(text) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
             record_order(&text, &doc, &mut order);
@@ -272,6 +285,29 @@ impl Spec {
     pub fn operation(&self, id: &str) -> Option<Operation<'_>> {
         self.operations().into_iter().find(|op| op.id() == Some(id))
     }
+}
+
+/// The most text [`Spec::parse`] reads: 16 MiB. The largest public OpenAPI documents
+/// (GitHub's REST description, Stripe's) are under 12 MB of JSON, and this project's is
+/// 30 KB; parsing costs a few times the text in memory, so the cap bounds that too.
+pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
+
+/// JSON (a text that starts with `{`) or YAML; the error says which was tried.
+fn parse_value(text: &str) -> Result<Value, ParseError> {
+    if text.trim_start().starts_with('{') {
+        let json = serde_json::from_str(text);
+        // A YAML flow mapping also starts with `{`: only when it is not YAML either is
+        // the JSON error the one to show.
+        return json.or_else(|json_error| {
+            serde_yaml_ng::from_str(text).map_err(|_| {
+                ParseError(format!(
+                    "neither JSON nor YAML: not valid JSON: {json_error}"
+                ))
+            })
+        });
+    }
+    serde_yaml_ng::from_str(text)
+        .map_err(|e| ParseError(format!("neither JSON nor YAML: not valid YAML: {e}")))
 }
 
 /// Records, for every `properties` mapping of `json`, the order `yaml` lists its keys in.
@@ -618,5 +654,58 @@ components:
             "wide"
         );
         assert_eq!(spec.component_fields("O").len(), 1500);
+    }
+
+    #[test]
+    fn bad_input_gets_a_clear_error() {
+        let error = |text: &str| Spec::parse(text).unwrap_err().to_string();
+        assert!(error("{\"openapi\": 3.1,").starts_with("neither JSON nor YAML: not valid JSON"));
+        assert!(error("a: [b\n  c: :").starts_with("neither JSON nor YAML: not valid YAML"));
+        assert!(error("<!doctype html><p>Moved</p>").contains("not a mapping"));
+        // 100 MB is refused before it is read: no time, no memory beyond the text.
+        let huge = " ".repeat(100 << 20);
+        let started = std::time::Instant::now();
+        assert!(error(&huge).contains("more than the 16777216 bytes"));
+        assert!(started.elapsed() < std::time::Duration::from_millis(100));
+    }
+
+    #[test]
+    fn yaml_alias_bombs_stay_bounded() {
+        // Nine levels of ten aliases each: a billion nodes if expanded.
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 10].join(", ")));
+        }
+        let started = std::time::Instant::now();
+        let error = Spec::parse(&text).unwrap_err().to_string();
+        assert!(error.contains("repetition limit"), "{error}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
+    fn openapi_3_1_in_json_keeps_property_order_and_cycles_end() {
+        let text = r##"{"openapi": "3.1.0", "components": {"schemas": {
+            "Node": {"type": "object", "required": ["z"], "properties": {
+                "z": {"type": "string"},
+                "next": {"anyOf": [{"$ref": "#/components/schemas/Node"}, {"type": "null"}]},
+                "a": {"type": ["integer", "null"], "exclusiveMinimum": 0}}},
+            "Loop": {"$ref": "#/components/schemas/Loop", "description": "itself"},
+            "Outer": {"$defs": {"Inner": {"const": 1}},
+                      "properties": {"i": {"$ref": "#/components/schemas/Outer/$defs/Inner"}}}}}}"##;
+        let spec = Spec::parse(text).unwrap();
+        let fields = spec.component_fields("Node");
+        let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["z", "next", "a"], "document order");
+        assert!(fields[1].nullable && fields[2].nullable && !fields[0].nullable);
+        assert_eq!(fields[2].kind, Kind::Integer);
+        assert_eq!(fields[2].schema["exclusiveMinimum"], true);
+        assert!(spec.component_fields("Loop").is_empty());
+        // `$defs` are reached by JSON pointer, normalised like any other schema.
+        assert_eq!(spec.component_fields("Outer")[0].schema["enum"], json!([1]));
+        assert_eq!(
+            spec.effective(spec.component("Loop").unwrap())["description"],
+            "itself"
+        );
     }
 }
