@@ -42,6 +42,8 @@ pub fn run(root: &Path) -> Result<(), String> {
     for path in ["openapi.yaml", "crates/insighto-spec/openapi.yaml"] {
         crate::semver::write(&repo.join(path), &spec)?;
     }
+    let json = crate::spec_json(&spec)?;
+    crate::semver::write(&repo.join("crates/insighto-spec/openapi.json"), &json)?;
     rename_binary(&repo.join("crates/insighto-cli/Cargo.toml"))?;
     other_version(&repo.join("Cargo.toml"))?;
 

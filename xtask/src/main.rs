@@ -44,6 +44,8 @@ const GENERATED_COPY: &str = "crates/insighto/generated/insighto.rs";
 /// The copy of `openapi.yaml` that travels in the `insighto-spec` package, which the
 /// client's `build.rs` and the sandbox read.
 const SPEC_COPY: &str = "crates/insighto-spec/openapi.yaml";
+/// The same document as JSON, for builds of `insighto-spec` without its YAML reader.
+const SPEC_JSON_COPY: &str = "crates/insighto-spec/openapi.json";
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "Maintainer tasks for insighto")]
@@ -309,9 +311,18 @@ pub(crate) fn read(path: &Path) -> Result<String, String> {
 fn generate(root: &Path, check: bool) -> Result<(), String> {
     let spec = read(&root.join("openapi.yaml"))?;
     let copied = refresh(root, SPEC_COPY, &spec, check);
+    let json = spec_json(&spec)?;
+    let json_copied = refresh(root, SPEC_JSON_COPY, &json, check);
     let code = insighto_codegen::generate(&spec).map_err(|e| e.to_string())?;
     let generated = refresh(root, GENERATED_COPY, &code, check);
-    copied.and(generated)
+    copied.and(json_copied).and(generated)
+}
+
+/// The spec as the JSON copy holds it: pretty-printed, keys in name order.
+pub(crate) fn spec_json(spec: &str) -> Result<String, String> {
+    let doc = insighto_spec::Spec::parse(spec).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(doc.doc()).map_err(|e| e.to_string())?;
+    Ok(text + "\n")
 }
 
 /// Writes `content` to the derived file `path` (relative to `root`), or with `check`

@@ -176,10 +176,10 @@ fn write_crate(root: &Path, dir: &Path, spec: &str) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir.join("generated")).map_err(|e| e.to_string())?;
     write(&dir.join("generated/insighto.rs"), &code)?;
     let manifest = standalone_manifest(
-        &read(&root.join("Cargo.toml"))?,
-        &read(&src.join("Cargo.toml"))?,
+        &anchored_paths(&read(&root.join("Cargo.toml"))?, root)?,
+        &anchored_paths(&read(&src.join("Cargo.toml"))?, &src)?,
     )?;
-    write(&dir.join("Cargo.toml"), &anchored_paths(&manifest, root)?)?;
+    write(&dir.join("Cargo.toml"), &manifest)?;
     // The workspace's lock file keeps the dependency versions those of the workspace.
     write(&dir.join("Cargo.lock"), &read(&root.join("Cargo.lock"))?)?;
     Ok(dir.to_owned())
@@ -288,20 +288,28 @@ pub fn standalone_manifest(workspace: &str, member: &str) -> Result<String, Stri
     toml::to_string(&m).map_err(|e| e.to_string())
 }
 
-/// The manifest with every dependency's relative `path` (the workspace's, relative to
-/// its root) made absolute, so that the copy builds outside the workspace: the client
+/// The manifest with every dependency's relative `path` (relative to `base`, the
+/// manifest's directory) made absolute, in `[dependencies]` and
+/// `[workspace.dependencies]`, so that a copy builds outside the workspace: the client
 /// depends on `insighto-spec` at run time.
-fn anchored_paths(manifest: &str, root: &Path) -> Result<String, String> {
+fn anchored_paths(manifest: &str, base: &Path) -> Result<String, String> {
     let mut m: Table = toml::from_str(manifest).map_err(|e| e.to_string())?;
-    if let Some(Value::Table(deps)) = m.get_mut("dependencies") {
+    let anchor = |deps: Option<&mut Value>| {
+        let Some(Value::Table(deps)) = deps else {
+            return;
+        };
         for (_, dep) in deps.iter_mut() {
             if let Some(Value::String(path)) = dep.get_mut("path")
                 && Path::new(path.as_str()).is_relative()
             {
-                let anchored = root.join(path.as_str()).display().to_string();
+                let anchored = base.join(path.as_str()).display().to_string();
                 *path = anchored;
             }
         }
+    };
+    anchor(m.get_mut("dependencies"));
+    if let Some(Value::Table(workspace)) = m.get_mut("workspace") {
+        anchor(workspace.get_mut("dependencies"));
     }
     toml::to_string(&m).map_err(|e| e.to_string())
 }
@@ -357,16 +365,19 @@ mod tests {
     }
 
     #[test]
-    fn dependency_paths_are_anchored_at_the_workspace() {
-        let manifest =
-            "[dependencies]\nspec = { path = \"crates/spec\", version = \"1\" }\nserde = \"1\"\n";
-        let anchored: Table =
-            toml::from_str(&anchored_paths(manifest, Path::new("/ws")).unwrap()).unwrap();
+    fn dependency_paths_are_anchored_at_their_manifest() {
+        let manifest = "[dependencies]\nspec = { path = \"../spec\", version = \"1\" }\nserde = \"1\"\n\
+                        [workspace.dependencies]\nx = { path = \"crates/x\" }\n";
+        let anchored = anchored_paths(manifest, Path::new("/ws/crates/c")).unwrap();
+        let anchored: Table = toml::from_str(&anchored).unwrap();
+        let path = |v: &Value| v["path"].as_str().map(str::to_owned);
         assert_eq!(
-            anchored["dependencies"]["spec"]["path"].as_str(),
-            Some("/ws/crates/spec")
+            path(&anchored["dependencies"]["spec"]).as_deref(),
+            Some("/ws/crates/c/../spec")
         );
         assert_eq!(anchored["dependencies"]["serde"].as_str(), Some("1"));
+        let x = &anchored["workspace"]["dependencies"]["x"];
+        assert_eq!(path(x).as_deref(), Some("/ws/crates/c/crates/x"));
     }
 
     #[test]

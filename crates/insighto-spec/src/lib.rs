@@ -8,6 +8,11 @@
 /// ```
 pub const OPENAPI_YAML: &str = include_str!("../openapi.yaml");
 
+/// The same document as JSON, written by `cargo xtask generate` (and checked by a test):
+/// what [`Spec::bundled`] reads when the `yaml` feature is off, so that the client can
+/// read the spec at run time without compiling a YAML parser.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+
 /// The extension that names the hand-written Rust type a component schema becomes
 /// (`crate::Patch<String>`).
 ///
@@ -26,3 +31,29 @@ mod model;
 pub mod openapi31;
 
 pub use model::{Field, Kind, MAX_DOCUMENT_BYTES, METHODS, Operation, ParseError, Spec, escape};
+
+#[cfg(test)]
+mod tests {
+    /// Without the `yaml` feature the bundled spec comes from the JSON copy, and YAML is
+    /// refused with a clear error.
+    #[cfg(not(feature = "yaml"))]
+    #[test]
+    fn without_yaml_the_json_copy_is_read() {
+        let spec = crate::Spec::bundled();
+        assert!(spec.operation("get_user_profile").is_some());
+        let err = crate::Spec::parse("openapi: 3.0.3")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`yaml` feature"), "{err}");
+    }
+
+    /// The JSON copy is the YAML document, value for value (`cargo xtask generate` writes
+    /// it; this keeps a hand edit of either from going unseen).
+    #[cfg(feature = "yaml")]
+    #[test]
+    fn the_json_copy_is_the_yaml_document() {
+        let json: serde_json::Value = serde_json::from_str(crate::OPENAPI_JSON).unwrap();
+        let yaml = crate::Spec::parse(crate::OPENAPI_YAML).unwrap();
+        assert_eq!(&json, yaml.doc());
+    }
+}

@@ -47,12 +47,13 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Parses YAML or JSON text; the document must be a mapping.
+    /// Parses YAML or JSON text (JSON only without the `yaml` feature); the document
+    /// must be a mapping.
     ///
     /// ```
-    /// let spec = insighto_spec::Spec::parse("openapi: 3.0.3\npaths: {}").unwrap();
+    /// let spec = insighto_spec::Spec::parse(r#"{"openapi": "3.0.3", "paths": {}}"#).unwrap();
     /// assert_eq!(spec.doc()["openapi"], "3.0.3");
-    /// assert!(insighto_spec::Spec::parse("- a list").is_err());
+    /// assert!(insighto_spec::Spec::parse("[1, 2]").is_err());
     /// ```
     ///
     /// A document of OpenAPI 3.1 (`openapi: 3.1.x`) is read as its 3.0 equivalent (see
@@ -73,7 +74,9 @@ impl Spec {
         }
         // Recorded after normalising: the addresses are those of the final document, and
         // a `properties` mapping a rewrite moved falls back to name order.
+        #[cfg_attr(not(feature = "yaml"), allow(unused_mut))]
         let mut order = HashMap::new();
+        #[cfg(feature = "yaml")]
         if let Ok(text) = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text) {
             record_order(&text, &doc, &mut order);
         }
@@ -88,12 +91,18 @@ impl Spec {
         }
     }
 
-    /// The spec this crate carries ([`crate::OPENAPI_YAML`]), parsed once.
+    /// The spec this crate carries ([`crate::OPENAPI_YAML`]), parsed once; without the
+    /// `yaml` feature, from its JSON copy ([`crate::OPENAPI_JSON`]), the same document
+    /// with its properties in name order.
     pub fn bundled() -> &'static Spec {
         static SPEC: OnceLock<Spec> = OnceLock::new();
         // The text is fixed at compile time and a test parses it, so this cannot fail
         // at run time.
-        SPEC.get_or_init(|| Spec::parse(crate::OPENAPI_YAML).expect("openapi.yaml parses"))
+        #[cfg(feature = "yaml")]
+        let text = crate::OPENAPI_YAML;
+        #[cfg(not(feature = "yaml"))]
+        let text = crate::OPENAPI_JSON;
+        SPEC.get_or_init(|| Spec::parse(text).expect("the bundled spec parses"))
     }
 
     /// The whole document as JSON.
@@ -293,6 +302,7 @@ impl Spec {
 pub const MAX_DOCUMENT_BYTES: usize = 16 << 20;
 
 /// JSON (a text that starts with `{`) or YAML; the error says which was tried.
+#[cfg(feature = "yaml")]
 fn parse_value(text: &str) -> Result<Value, ParseError> {
     if text.trim_start().starts_with('{') {
         let json = serde_json::from_str(text);
@@ -310,7 +320,18 @@ fn parse_value(text: &str) -> Result<Value, ParseError> {
         .map_err(|e| ParseError(format!("neither JSON nor YAML: not valid YAML: {e}")))
 }
 
+/// JSON only: this build has no YAML reader (the `yaml` feature is off).
+#[cfg(not(feature = "yaml"))]
+fn parse_value(text: &str) -> Result<Value, ParseError> {
+    serde_json::from_str(text).map_err(|e| {
+        ParseError(format!(
+            "not valid JSON: {e} (YAML is read only with insighto-spec's `yaml` feature)"
+        ))
+    })
+}
+
 /// Records, for every `properties` mapping of `json`, the order `yaml` lists its keys in.
+#[cfg(feature = "yaml")]
 fn record_order(
     yaml: &serde_yaml_ng::Value,
     json: &Value,
@@ -341,6 +362,7 @@ fn record_order(
     }
 }
 
+#[cfg(feature = "yaml")]
 fn yaml_key(key: &serde_yaml_ng::Value) -> Option<String> {
     match key {
         serde_yaml_ng::Value::String(s) => Some(s.clone()),
@@ -536,7 +558,8 @@ impl<'a> Operation<'a> {
     }
 }
 
-#[cfg(test)]
+// The tests read inline YAML documents.
+#[cfg(all(test, feature = "yaml"))]
 mod tests {
     use super::*;
 
