@@ -241,7 +241,8 @@ impl Differ<'_> {
                 .into_iter()
                 .map(|op| {
                     let key = (op.path.to_owned(), op.method.to_owned());
-                    (key, (op.value.clone(), op.pointer()))
+                    let item = s.resolve(&s.doc()["paths"][op.path]);
+                    (key, (with_path_parameters(s, item, op.value), op.pointer()))
                 })
                 .collect()
         };
@@ -264,9 +265,14 @@ impl Differ<'_> {
                 continue;
             }
             let Some(((npath, nmethod), (n, nptr))) = moved(path, method, op) else {
+                let rule = if sunset_past(op) {
+                    Rule::DeprecatedOperationRemoved
+                } else {
+                    Rule::OperationRemoved
+                };
                 self.add(
                     ptr.clone(),
-                    Rule::OperationRemoved,
+                    rule,
                     format!("{} {path} removed", method.to_uppercase()),
                 );
                 continue;
@@ -362,9 +368,14 @@ impl Differ<'_> {
             let name = op["name"].as_str().unwrap_or_default();
             let place = &key.0;
             let Some(np) = n.get(key) else {
+                let rule = if sunset_past(op) {
+                    Rule::DeprecatedParameterRemoved
+                } else {
+                    Rule::ParameterRemoved
+                };
                 self.add(
                     format!("{at}/parameters/{}", escape(name)),
-                    Rule::ParameterRemoved,
+                    rule,
                     format!("{place} parameter {name} removed"),
                 );
                 continue;
@@ -381,6 +392,14 @@ impl Differ<'_> {
                 );
             }
             self.docs(op, np, &ptr, &["description", "example", "examples"]);
+            let default = |p: &Value| p["schema"].get("default").cloned();
+            if default(op) != default(np) {
+                self.add(
+                    format!("{ptr}/schema/default"),
+                    Rule::ParameterDefaultChanged,
+                    format!("the default of {place} parameter {name} changed"),
+                );
+            }
             // No Rust type check: parameters are arguments of the generated client, which
             // is private; users call the hand-written methods, whose signatures change
             // only when a maintainer changes them.
@@ -502,4 +521,54 @@ impl Differ<'_> {
             );
         }
     }
+}
+
+/// The operation with the parameters of its path item merged into its own `parameters`
+/// (the operation's win, matched by `in` and `name`), so that both are compared.
+fn with_path_parameters(spec: &Spec, item: &Value, op: &Value) -> Value {
+    let key = |p: &Value| {
+        let p = spec.resolve(p);
+        (p["in"].to_string(), p["name"].to_string())
+    };
+    let own = op["parameters"].as_array().cloned().unwrap_or_default();
+    let own_keys: BTreeSet<_> = own.iter().map(key).collect();
+    let mut merged: Vec<Value> = item["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| !own_keys.contains(&key(p)))
+        .cloned()
+        .collect();
+    if merged.is_empty() {
+        return op.clone();
+    }
+    merged.extend(own);
+    let mut op = op.clone();
+    op["parameters"] = Value::Array(merged);
+    op
+}
+
+/// Whether something was `deprecated: true` with an `x-sunset` date (`YYYY-MM-DD`, as
+/// other checkers read it) that has passed.
+fn sunset_past(v: &Value) -> bool {
+    let sunset = v["x-sunset"].as_str().and_then(|s| s.get(..10));
+    v["deprecated"] == Value::Bool(true) && sunset.is_some_and(|s| s < today().as_str())
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (the civil-from-days algorithm, so that no date
+/// crate is needed for one comparison).
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
