@@ -221,6 +221,12 @@ fn pets(d: &mut Value) {
     );
 }
 
+/// The profile answered as XML too, with the same schema.
+fn xml_profile(d: &mut Value) {
+    let json = at(d, GET)["responses"]["200"]["content"]["application/json"].clone();
+    at(d, GET)["responses"]["200"]["content"]["application/xml"] = json;
+}
+
 fn nickname(d: &mut Value) {
     set(
         d,
@@ -481,14 +487,14 @@ pub fn corpus() -> Vec<Case> {
         ),
         // Response properties
         case(
-            "response property removed",
+            "optional response property removed",
             none,
             |d| {
                 remove(d, &schema("UserProfile/properties"), "phone");
             },
-            R::ResponsePropertyRemoved,
-            (Breaking, Breaking),
-            "readers get nothing; the Rust field is gone",
+            R::ResponseOptionalPropertyRemoved,
+            (NonBreaking, Breaking),
+            "readers already cope with its absence; the Rust field is gone",
         ),
         case(
             "required response property removed",
@@ -1435,6 +1441,41 @@ pub fn corpus() -> Vec<Case> {
             R::HiddenPropertyChanged,
             (None, Breaking),
             "nobody sends it, but the Rust struct requires it",
+        ),
+        case(
+            "XML response body type changed",
+            xml_profile,
+            |d| {
+                xml_profile(d);
+                let description = at(d, &schema("UserProfileResponse"))["description"].clone();
+                at(d, GET)["responses"]["200"]["content"]["application/xml"]["schema"] =
+                    json!({"type": "string", "description": description});
+            },
+            R::XmlTypeChanged,
+            (Breaking, None),
+            "XML is text, but the body is no longer described; the client has no XML types",
+        ),
+        case(
+            "oneOf branch names another component of the same shape",
+            pets,
+            |d| {
+                pets(d);
+                let cat = at(d, &schema("Cat")).clone();
+                set(d, S, "Lynx", cat);
+                *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
+                    json!({"$ref": "#/components/schemas/Lynx"});
+            },
+            R::BranchRefChanged,
+            (None, Breaking),
+            "the same values; the Rust variant wraps types::Lynx, not types::Cat",
+        ),
+        case(
+            "required response property became writeOnly",
+            none,
+            |d| set(d, &prop("UserProfile", "id"), "writeOnly", json!(true)),
+            R::ResponsePropertyWithdrawn,
+            (Breaking, Breaking),
+            "the server stops sending it; the Rust struct still requires it",
         ),
         // Documentation
         case(

@@ -84,9 +84,14 @@ impl Differ<'_> {
 
         let (ot, nt) = (o["type"].as_str(), n["type"].as_str());
         if ot != nt {
+            let scalar = matches!(ot, Some("number" | "integer" | "boolean"));
             let rule = match (dir, ot, nt) {
                 (Dir::Request, Some("integer"), Some("number")) => Rule::RequestTypeWidened,
+                (Dir::Request, _, Some("string")) if self.param && scalar => {
+                    Rule::RequestTypeWidened
+                }
                 (Dir::Response, Some("number"), Some("integer")) => Rule::ResponseTypeNarrowed,
+                _ if self.xml => Rule::XmlTypeChanged,
                 _ => Rule::TypeChanged,
             };
             self.add(
@@ -94,7 +99,7 @@ impl Differ<'_> {
                 rule,
                 format!("type {} became {}", show(ot), show(nt)),
             );
-            if rule == Rule::TypeChanged {
+            if matches!(rule, Rule::TypeChanged | Rule::XmlTypeChanged) {
                 return;
             }
         }
@@ -271,6 +276,14 @@ impl Differ<'_> {
             for &(i, j) in &pairs {
                 if ob[i].shape != nb[j].shape {
                     self.schema(ob[i].raw, nb[j].raw, &format!("{ptr}/{j}"), dir);
+                } else if let (Some(a), Some(b)) = (ob[i].name, nb[j].name)
+                    && a != b
+                {
+                    self.add(
+                        format!("{ptr}/{j}"),
+                        Rule::BranchRefChanged,
+                        format!("branch {a} became {b}, of the same shape"),
+                    );
                 }
             }
             let added = nb.len() - pairs.len();
@@ -314,9 +327,11 @@ impl Differ<'_> {
             let ptr = format!("{at}/properties/{}", escape(name));
             let oh = hidden(self.old, os);
             let Some(ns) = np.get(name) else {
-                let rule = match oh {
-                    true => Rule::HiddenPropertyChanged,
-                    false => dir.pick(Rule::RequestPropertyRemoved, Rule::ResponsePropertyRemoved),
+                let rule = match (oh, dir, or.contains(name)) {
+                    (true, ..) => Rule::HiddenPropertyChanged,
+                    (_, Dir::Request, _) => Rule::RequestPropertyRemoved,
+                    (_, Dir::Response, true) => Rule::ResponsePropertyRemoved,
+                    (_, Dir::Response, false) => Rule::ResponseOptionalPropertyRemoved,
                 };
                 self.add(ptr, rule, format!("property {name} removed"));
                 continue;
@@ -332,6 +347,7 @@ impl Differ<'_> {
             }
             let (was, is) = (or.contains(name) && !oh, nr.contains(name) && !nh);
             let rule = match (dir, was, is) {
+                (Dir::Response, true, false) if nh => Some(Rule::ResponsePropertyWithdrawn),
                 (Dir::Response, true, false) => Some(Rule::ResponsePropertyBecameOptional),
                 (Dir::Response, false, true) => Some(Rule::ResponsePropertyBecameRequired),
                 (Dir::Request, false, true) => Some(Rule::RequestPropertyBecameRequired),
@@ -368,6 +384,8 @@ impl Differ<'_> {
 struct Branch<'v> {
     raw: &'v Value,
     name: Option<&'v str>,
+    /// The discriminator value that maps to it, if the mapping names it.
+    tag: Option<&'v str>,
     shape: String,
     kind: Option<String>,
 }
@@ -380,9 +398,17 @@ fn branch_list<'v>(spec: &Spec, v: &'v Value, kw: &str) -> Vec<Branch<'v>> {
         .map(|raw| {
             let mut e = spec.effective(raw);
             strip_docs(&mut e);
+            let name = named(raw);
             Branch {
                 raw,
-                name: named(raw),
+                name,
+                tag: name.and_then(|name| {
+                    v["discriminator"]["mapping"]
+                        .as_object()?
+                        .iter()
+                        .find(|(_, to)| to.as_str() == Some(name))
+                        .map(|(tag, _)| tag.as_str())
+                }),
                 kind: e["type"].as_str().map(str::to_owned),
                 shape: e.to_string(),
             }
@@ -390,15 +416,21 @@ fn branch_list<'v>(spec: &Spec, v: &'v Value, kw: &str) -> Vec<Branch<'v>> {
         .collect()
 }
 
-/// Pairs of (old, new) branch indexes: the same `$ref`, then the same schema, then the
-/// only remaining branch of a type on each side.
+/// A test that two branches are the same branch.
+type Same = fn(&Branch, &Branch) -> bool;
+
+/// Pairs of (old, new) branch indexes: the same `$ref`, then the same discriminator
+/// value, then the same schema, then the
+/// only remaining branch of a type on each side unless both name components (two
+/// different components of different shapes are one removed and one added).
 fn pair_branches(old: &[Branch], new: &[Branch]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let (mut used_o, mut used_n) = (BTreeSet::new(), BTreeSet::new());
-    let tests: [&dyn Fn(&Branch, &Branch) -> bool; 2] =
-        [&|a, b| a.name.is_some() && a.name == b.name, &|a, b| {
-            a.shape == b.shape
-        }];
+    let tests: [Same; 3] = [
+        |a, b| a.name.is_some() && a.name == b.name,
+        |a, b| a.tag.is_some() && a.tag == b.tag,
+        |a, b| a.shape == b.shape,
+    ];
     for same in tests {
         for (i, a) in old.iter().enumerate() {
             if used_o.contains(&i) {
@@ -424,7 +456,8 @@ fn pair_branches(old: &[Branch], new: &[Branch]) -> Vec<(usize, usize)> {
         if let ([_], [j]) = (
             left(old, &used_o, &a.kind).as_slice(),
             left(new, &used_n, &a.kind).as_slice(),
-        ) {
+        ) && (a.name.is_none() || new[*j].name.is_none())
+        {
             used_n.insert(*j);
             pairs.push((i, *j));
         }

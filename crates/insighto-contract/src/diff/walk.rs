@@ -22,9 +22,12 @@ pub(super) struct Differ<'a> {
     /// Components mapped to a hand-written Rust type in either revision.
     pub(super) mapped: BTreeMap<String, String>,
     changes: Vec<Change>,
-    /// Schemas already compared: (where, old, new, in a request).
     /// The schema pairs compared so far: each is compared once.
     pub(super) compared: BTreeSet<Compared>,
+    /// Whether the schemas being compared are of a parameter (text on the wire).
+    pub(super) param: bool,
+    /// Whether they are of an XML body.
+    pub(super) xml: bool,
 }
 
 /// One comparison of two effective schemas: where, both schemas (as JSON text, so that
@@ -50,6 +53,8 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
         mapped,
         changes: Vec::new(),
         compared: BTreeSet::new(),
+        param: false,
+        xml: false,
     };
     d.servers();
     d.security_schemes();
@@ -265,7 +270,7 @@ impl Differ<'_> {
                 continue;
             }
             let Some(((npath, nmethod), (n, nptr))) = moved(path, method, op) else {
-                let rule = if sunset_past(op) {
+                let rule = if retired(op) {
                     Rule::DeprecatedOperationRemoved
                 } else {
                     Rule::OperationRemoved
@@ -368,7 +373,7 @@ impl Differ<'_> {
             let name = op["name"].as_str().unwrap_or_default();
             let place = &key.0;
             let Some(np) = n.get(key) else {
-                let rule = if sunset_past(op) {
+                let rule = if retired(op) {
                     Rule::DeprecatedParameterRemoved
                 } else {
                     Rule::ParameterRemoved
@@ -403,12 +408,14 @@ impl Differ<'_> {
             // No Rust type check: parameters are arguments of the generated client, which
             // is private; users call the hand-written methods, whose signatures change
             // only when a maintainer changes them.
+            self.param = true;
             self.schema(
                 &op["schema"],
                 &np["schema"],
                 &format!("{ptr}/schema"),
                 Dir::Request,
             );
+            self.param = false;
         }
         for (key, np) in n.iter().filter(|(k, _)| !o.contains_key(*k)) {
             let name = np["name"].as_str().unwrap_or_default();
@@ -510,8 +517,29 @@ impl Differ<'_> {
                 continue;
             };
             self.docs(om, nm, &ptr, &["example", "examples"]);
-            self.rust_type(&om["schema"], &nm["schema"], true, true, &ptr);
-            self.schema(&om["schema"], &nm["schema"], &format!("{ptr}/schema"), dir);
+            let (os, ns) = (&om["schema"], &nm["schema"]);
+            if os.is_null() != ns.is_null() {
+                // A schema where there was none constrains the body; none frees it.
+                let (rule, what) = match (dir, ns.is_null()) {
+                    (Dir::Request, false) => (Rule::RequestConstraintTightened, "added"),
+                    (Dir::Request, true) => (Rule::RequestConstraintRelaxed, "removed"),
+                    (Dir::Response, false) => (Rule::ResponseConstraintTightened, "added"),
+                    (Dir::Response, true) => (Rule::ResponseConstraintRelaxed, "removed"),
+                };
+                self.add(
+                    format!("{ptr}/schema"),
+                    rule,
+                    format!("the schema of {media} was {what}"),
+                );
+                continue;
+            }
+            self.xml = media.contains("xml");
+            // The generated client decodes JSON only; other bodies get no Rust type.
+            if !self.xml {
+                self.rust_type(os, ns, true, true, &ptr);
+            }
+            self.schema(os, ns, &format!("{ptr}/schema"), dir);
+            self.xml = false;
         }
         for media in n.keys().filter(|m| !o.contains_key(*m)) {
             self.add(
@@ -548,11 +576,11 @@ fn with_path_parameters(spec: &Spec, item: &Value, op: &Value) -> Value {
     op
 }
 
-/// Whether something was `deprecated: true` with an `x-sunset` date (`YYYY-MM-DD`, as
-/// other checkers read it) that has passed.
-fn sunset_past(v: &Value) -> bool {
+/// Whether something was `deprecated: true` with no `x-sunset` date (`YYYY-MM-DD`, as
+/// other checkers read it) or one that has passed: clients were told it would go.
+fn retired(v: &Value) -> bool {
     let sunset = v["x-sunset"].as_str().and_then(|s| s.get(..10));
-    v["deprecated"] == Value::Bool(true) && sunset.is_some_and(|s| s < today().as_str())
+    v["deprecated"] == Value::Bool(true) && sunset.is_none_or(|s| s <= today().as_str())
 }
 
 /// Today's date in UTC as `YYYY-MM-DD` (the civil-from-days algorithm, so that no date
