@@ -1358,6 +1358,50 @@ pub fn corpus() -> Vec<Case> {
             "additionalProperties is the schema of every value; HashMap<String, String> becomes HashMap<String, i64>",
         ),
         case(
+            "map value's required property made optional in a response",
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile/properties"),
+                    "links",
+                    json!({"type": "object", "additionalProperties": {"type": "object", "required": ["href"], "properties": {"href": {"type": "string"}}}}),
+                )
+            },
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfile/properties"),
+                    "links",
+                    json!({"type": "object", "additionalProperties": {"type": "object", "properties": {"href": {"type": "string"}}}}),
+                )
+            },
+            R::ResponsePropertyBecameOptional,
+            (Breaking, Breaking),
+            "every value of the map may now lack href; the inline struct's href becomes Option<String>",
+        ),
+        case(
+            "request map values constrained",
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "labels",
+                    json!({"type": "object", "additionalProperties": true}),
+                )
+            },
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "labels",
+                    json!({"type": "object", "additionalProperties": {"type": "string"}}),
+                )
+            },
+            R::RequestConstraintTightened,
+            (Breaking, Breaking),
+            "non-string values are refused; HashMap<String, Value> becomes HashMap<String, String>",
+        ),
+        case(
             "request oneOf branch tightened inside",
             tag_branches,
             |d| {

@@ -156,10 +156,33 @@ impl Differ<'_> {
         if o.get("items").is_some() || n.get("items").is_some() {
             self.schema(&o["items"], &n["items"], &format!("{at}/items"), dir);
         }
-        // The schema of a map's values.
-        let (oa, na) = (&o["additionalProperties"], &n["additionalProperties"]);
-        if oa.is_object() && na.is_object() {
-            self.schema(oa, na, &format!("{at}/additionalProperties"), dir);
+        self.map_values(
+            &o["additionalProperties"],
+            &n["additionalProperties"],
+            &at,
+            dir,
+        );
+    }
+
+    /// `additionalProperties` as the schema of a map's values: `true`, `{}` or nothing
+    /// allow any value (`false` is [`Self::closed`]'s), a schema constrains them.
+    fn map_values(&mut self, oa: &Value, na: &Value, at: &str, dir: Dir) {
+        let at = format!("{at}/additionalProperties");
+        let constrains = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
+        match (constrains(oa), constrains(na)) {
+            _ if *oa == Value::Bool(false) || *na == Value::Bool(false) => {}
+            (true, true) => self.schema(oa, na, &at, dir),
+            (false, false) => {}
+            (was, _) => {
+                let rule = match (dir, was) {
+                    (Dir::Request, false) => Rule::RequestConstraintTightened,
+                    (Dir::Request, true) => Rule::RequestConstraintRelaxed,
+                    (Dir::Response, false) => Rule::ResponseConstraintTightened,
+                    (Dir::Response, true) => Rule::ResponseConstraintRelaxed,
+                };
+                let what = if was { "any value now" } else { "a schema now" };
+                self.add(at, rule, format!("additional properties take {what}"));
+            }
         }
     }
 
