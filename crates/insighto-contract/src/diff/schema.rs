@@ -443,9 +443,9 @@ fn branch_list<'v>(spec: &Spec, v: &'v Value, kw: &str) -> Vec<Branch<'v>> {
 type Same = fn(&Branch, &Branch) -> bool;
 
 /// Pairs of (old, new) branch indexes: the same `$ref`, then the same discriminator
-/// value, then the same schema, then the
-/// only remaining branch of a type on each side unless both name components (two
-/// different components of different shapes are one removed and one added).
+/// value, then the same schema, then the only remaining branch of a type on each side,
+/// unless both name components (two components of different shapes are one branch
+/// removed and another added: the Rust enum's variants change).
 fn pair_branches(old: &[Branch], new: &[Branch]) -> Vec<(usize, usize)> {
     let mut pairs = Vec::new();
     let (mut used_o, mut used_n) = (BTreeSet::new(), BTreeSet::new());
