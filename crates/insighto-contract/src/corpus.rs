@@ -1514,6 +1514,34 @@ pub fn corpus() -> Vec<Case> {
             "the same values; the Rust variant wraps types::Lynx, not types::Cat",
         ),
         case(
+            "discriminated oneOf branch names another component of the same shape",
+            |d| {
+                pets(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/pet"),
+                    "discriminator",
+                    json!({"propertyName": "kind"}),
+                );
+            },
+            |d| {
+                pets(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/pet"),
+                    "discriminator",
+                    json!({"propertyName": "kind"}),
+                );
+                let cat = at(d, &schema("Cat")).clone();
+                set(d, S, "Lynx", cat);
+                *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
+                    json!({"$ref": "#/components/schemas/Lynx"});
+            },
+            R::RequestBranchRemoved,
+            (Breaking, Breaking),
+            "the implicit discriminator value is the component's name: kind Cat is refused now",
+        ),
+        case(
             "required response property became writeOnly",
             none,
             |d| set(d, &prop("UserProfile", "id"), "writeOnly", json!(true)),

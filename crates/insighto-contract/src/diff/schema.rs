@@ -407,7 +407,8 @@ impl Differ<'_> {
 struct Branch<'v> {
     raw: &'v Value,
     name: Option<&'v str>,
-    /// The discriminator value that maps to it, if the mapping names it.
+    /// The discriminator value that selects it: the mapping's key that names it, else
+    /// (the implicit mapping) the component's name; none without a discriminator.
     tag: Option<&'v str>,
     shape: String,
     kind: Option<String>,
@@ -425,12 +426,13 @@ fn branch_list<'v>(spec: &Spec, v: &'v Value, kw: &str) -> Vec<Branch<'v>> {
             Branch {
                 raw,
                 name,
-                tag: name.and_then(|name| {
-                    v["discriminator"]["mapping"]
-                        .as_object()?
-                        .iter()
+                tag: name.filter(|_| v["discriminator"].is_object()).map(|name| {
+                    let mapping = v["discriminator"]["mapping"].as_object();
+                    mapping
+                        .into_iter()
+                        .flatten()
                         .find(|(_, to)| to.as_str() == Some(name))
-                        .map(|(tag, _)| tag.as_str())
+                        .map_or_else(|| name.rsplit('/').next().unwrap_or(name), |(tag, _)| tag)
                 }),
                 kind: e["type"].as_str().map(str::to_owned),
                 shape: e.to_string(),
@@ -452,7 +454,8 @@ fn pair_branches(old: &[Branch], new: &[Branch]) -> Vec<(usize, usize)> {
     let tests: [Same; 3] = [
         |a, b| a.name.is_some() && a.name == b.name,
         |a, b| a.tag.is_some() && a.tag == b.tag,
-        |a, b| a.shape == b.shape,
+        // The same shape under another discriminator value is another branch on the wire.
+        |a, b| a.shape == b.shape && (a.tag.is_none() || b.tag.is_none() || a.tag == b.tag),
     ];
     for same in tests {
         for (i, a) in old.iter().enumerate() {
