@@ -1230,17 +1230,33 @@ pub fn corpus() -> Vec<Case> {
             "operation security removed",
             none,
             |d| set(d, GET, "security", json!([])),
-            R::SecurityRequirementChanged,
-            (Breaking, Breaking),
-            "what requests must carry changed",
+            R::SecurityRequirementRelaxed,
+            (NonBreaking, NonBreaking),
+            "requests carrying the key are still accepted",
         ),
         case(
-            "global security changed",
+            "global security made optional",
             none,
             |d| d["security"] = json!([{"apiKey": []}, {}]),
+            R::SecurityRequirementRelaxed,
+            (NonBreaking, NonBreaking),
+            "an empty alternative: the key may be left out",
+        ),
+        case(
+            "global security requires a second scheme",
+            none,
+            |d| {
+                set(
+                    d,
+                    "/components/securitySchemes",
+                    "bearer",
+                    json!({"type": "http", "scheme": "bearer"}),
+                );
+                d["security"] = json!([{"apiKey": [], "bearer": []}]);
+            },
             R::SecurityRequirementChanged,
             (Breaking, Breaking),
-            "the default requirement changed",
+            "requests with the key alone are refused; the Rust client adds credentials by hand",
         ),
         case(
             "server replaced",

@@ -68,7 +68,8 @@ rules! {
     SecuritySchemeRemoved = "security-scheme-removed", B, B, "policy: requests authenticated that way are refused, even if no operation requires it any more";
     SecuritySchemeChanged = "security-scheme-changed", B, B, "requests authenticated the old way are refused; the Rust client adds the key by hand";
     SecuritySchemeAdded = "security-scheme-added", N, N, "a new way to authenticate, nobody has to use it";
-    SecurityRequirementChanged = "security-requirement-changed", B, B, "policy: what a request must carry to be accepted changed, and which way (more or fewer credentials, scopes) is not told apart yet";
+    SecurityRequirementChanged = "security-requirement-changed", B, B, "policy: requests that carried what was required before may lack what is required now (another or one more scheme, more scopes), so they may be refused";
+    SecurityRequirementRelaxed = "security-requirement-relaxed", N, N, "every request that carried what was required before still does: fewer schemes or scopes, an alternative added, or none required";
     OperationRemoved = "operation-removed", B, B, "requests to it fail and its Rust method is gone";
     DeprecatedOperationRemoved = "deprecated-operation-removed", N, B, "policy: deprecated, with no x-sunset date or one that has passed, so clients were told it would go; its Rust method is gone all the same";
     OperationAdded = "operation-added", N, N, "a new endpoint and a new Rust method";

@@ -181,10 +181,11 @@ impl Differ<'_> {
                 format!("security scheme {name} added"),
             );
         }
-        if self.old.doc().get("security") != self.new.doc().get("security") {
+        let (old, new) = (&self.old.doc()["security"], &self.new.doc()["security"]);
+        if old != new {
             self.add(
                 "/security",
-                Rule::SecurityRequirementChanged,
+                security_rule(old, new),
                 "the global security requirement changed",
             );
         }
@@ -334,10 +335,11 @@ impl Differ<'_> {
                 .cloned()
                 .unwrap_or_else(|| spec.doc()["security"].clone())
         };
-        if security(old, self.old) != security(new, self.new) {
+        let (os, ns) = (security(old, self.old), security(new, self.new));
+        if os != ns {
             self.add(
                 format!("{at}/security"),
-                Rule::SecurityRequirementChanged,
+                security_rule(&os, &ns),
                 "the operation's security requirement changed",
             );
         }
@@ -599,4 +601,35 @@ fn today() -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The rule for a security requirement that changed: relaxed when every request that met
+/// the old one meets the new one, that is when each old alternative holds some new
+/// alternative (the same schemes or fewer, each with the same scopes or fewer). No
+/// requirement, or an empty alternative, is met by every request.
+fn security_rule(old: &Value, new: &Value) -> Rule {
+    let alternatives = |v: &Value| -> Vec<serde_json::Map<String, Value>> {
+        v.as_array().into_iter().flatten().map(object).collect()
+    };
+    let (old, new) = (alternatives(old), alternatives(new));
+    let scopes = |v: &Value| -> BTreeSet<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(Value::to_string)
+            .collect()
+    };
+    let met = |o: &serde_json::Map<String, Value>| {
+        new.iter().any(|n| {
+            n.iter().all(|(scheme, needed)| {
+                o.get(scheme)
+                    .is_some_and(|held| scopes(needed).is_subset(&scopes(held)))
+            })
+        })
+    };
+    if new.is_empty() || (!old.is_empty() && old.iter().all(met)) {
+        Rule::SecurityRequirementRelaxed
+    } else {
+        Rule::SecurityRequirementChanged
+    }
 }
