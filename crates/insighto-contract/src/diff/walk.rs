@@ -580,9 +580,25 @@ fn with_path_parameters(spec: &Spec, item: &Value, op: &Value) -> Value {
 
 /// Whether something was `deprecated: true` with no `x-sunset` date (`YYYY-MM-DD`, as
 /// other checkers read it) or one that has passed: clients were told it would go.
+/// A sunset that is not a date keeps it breaking: nobody was told when.
 fn retired(v: &Value) -> bool {
-    let sunset = v["x-sunset"].as_str().and_then(|s| s.get(..10));
-    v["deprecated"] == Value::Bool(true) && sunset.is_none_or(|s| s <= today().as_str())
+    let passed = match v.get("x-sunset") {
+        None => true,
+        Some(sunset) => sunset
+            .as_str()
+            .and_then(|s| s.get(..10))
+            .is_some_and(|day| is_date(day) && day <= today().as_str()),
+    };
+    v["deprecated"] == Value::Bool(true) && passed
+}
+
+/// Whether `day` is written `YYYY-MM-DD`.
+fn is_date(day: &str) -> bool {
+    day.len() == 10
+        && day.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// Today's date in UTC as `YYYY-MM-DD` (the civil-from-days algorithm, so that no date
@@ -631,5 +647,30 @@ fn security_rule(old: &Value, new: &Value) -> Rule {
         Rule::SecurityRequirementRelaxed
     } else {
         Rule::SecurityRequirementChanged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn today_is_a_date_after_this_code_was_written() {
+        let day = today();
+        assert!(is_date(&day) && day.as_str() > "2026-01-01", "{day}");
+    }
+
+    #[test]
+    fn retired_needs_deprecation_and_no_sunset_to_come() {
+        let with = |sunset: Value| json!({"deprecated": true, "x-sunset": sunset});
+        assert!(retired(&json!({"deprecated": true})));
+        assert!(retired(&with(json!("2022-08-10"))));
+        assert!(retired(&with(json!("2022-08-10T00:00:00Z"))));
+        assert!(!retired(&with(json!("9999-08-10"))));
+        assert!(!retired(&with(json!("soon"))));
+        assert!(!retired(&with(json!("ééééééééééé"))));
+        assert!(!retired(&with(json!(20220810))));
+        assert!(!retired(&json!({"x-sunset": "2022-08-10"})));
     }
 }
