@@ -77,6 +77,7 @@ impl Differ<'_> {
             old: o.to_string(),
             new: n.to_string(),
             request: dir == Dir::Request,
+            text: (self.param, self.xml),
         }) {
             return;
         }

@@ -31,13 +31,15 @@ pub(super) struct Differ<'a> {
 }
 
 /// One comparison of two effective schemas: where, both schemas (as JSON text, so that
-/// they can be ordered), and in which direction.
+/// they can be ordered), in which direction, and whether as text (a parameter or an XML
+/// body, where some type changes mean less).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Compared {
     pub(super) at: String,
     pub(super) old: String,
     pub(super) new: String,
     pub(super) request: bool,
+    pub(super) text: (bool, bool),
 }
 
 /// Every change from `old` to `new`, worst first, then by location.
