@@ -203,6 +203,16 @@ fn labels(d: &mut Value, kind: &str) {
     );
 }
 
+/// A response map whose values are objects with `href`, required as `required` says.
+fn links(d: &mut Value, required: Value) {
+    set(
+        d,
+        &schema("UserProfile/properties"),
+        "links",
+        json!({"type": "object", "additionalProperties": {"type": "object", "required": required, "properties": {"href": {"type": "string"}}}}),
+    );
+}
+
 /// Two components and a request property that is either of them.
 fn pets(d: &mut Value) {
     for name in ["Cat", "Dog"] {
@@ -225,6 +235,24 @@ fn pets(d: &mut Value) {
 fn xml_profile(d: &mut Value) {
     let json = at(d, GET)["responses"]["200"]["content"]["application/json"].clone();
     at(d, GET)["responses"]["200"]["content"]["application/xml"] = json;
+}
+
+fn discriminated_pets(d: &mut Value) {
+    pets(d);
+    set(
+        d,
+        &schema("UserProfileUpdate/properties/pet"),
+        "discriminator",
+        json!({"propertyName": "kind"}),
+    );
+}
+
+/// The first branch of `pet` names a copy of `Cat` called `Lynx`.
+fn cat_becomes_lynx(d: &mut Value) {
+    let cat = at(d, &schema("Cat")).clone();
+    set(d, S, "Lynx", cat);
+    *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
+        json!({"$ref": "#/components/schemas/Lynx"});
 }
 
 fn nickname(d: &mut Value) {
@@ -1375,22 +1403,8 @@ pub fn corpus() -> Vec<Case> {
         ),
         case(
             "map value's required property made optional in a response",
-            |d| {
-                set(
-                    d,
-                    &schema("UserProfile/properties"),
-                    "links",
-                    json!({"type": "object", "additionalProperties": {"type": "object", "required": ["href"], "properties": {"href": {"type": "string"}}}}),
-                )
-            },
-            |d| {
-                set(
-                    d,
-                    &schema("UserProfile/properties"),
-                    "links",
-                    json!({"type": "object", "additionalProperties": {"type": "object", "properties": {"href": {"type": "string"}}}}),
-                )
-            },
+            |d| links(d, json!(["href"])),
+            |d| links(d, json!([])),
             R::ResponsePropertyBecameOptional,
             (Breaking, Breaking),
             "every value of the map may now lack href; the inline struct's href becomes Option<String>",
@@ -1436,15 +1450,7 @@ pub fn corpus() -> Vec<Case> {
         case(
             "request oneOf discriminator added",
             pets,
-            |d| {
-                pets(d);
-                set(
-                    d,
-                    &schema("UserProfileUpdate/properties/pet"),
-                    "discriminator",
-                    json!({"propertyName": "kind"}),
-                );
-            },
+            discriminated_pets,
             R::DiscriminatorChanged,
             (NonBreaking, None),
             "the same values fit; typify ignores discriminator",
@@ -1520,10 +1526,7 @@ pub fn corpus() -> Vec<Case> {
             pets,
             |d| {
                 pets(d);
-                let cat = at(d, &schema("Cat")).clone();
-                set(d, S, "Lynx", cat);
-                *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
-                    json!({"$ref": "#/components/schemas/Lynx"});
+                cat_becomes_lynx(d);
             },
             R::BranchRefChanged,
             (None, Breaking),
@@ -1531,27 +1534,10 @@ pub fn corpus() -> Vec<Case> {
         ),
         case(
             "discriminated oneOf branch names another component of the same shape",
+            discriminated_pets,
             |d| {
-                pets(d);
-                set(
-                    d,
-                    &schema("UserProfileUpdate/properties/pet"),
-                    "discriminator",
-                    json!({"propertyName": "kind"}),
-                );
-            },
-            |d| {
-                pets(d);
-                set(
-                    d,
-                    &schema("UserProfileUpdate/properties/pet"),
-                    "discriminator",
-                    json!({"propertyName": "kind"}),
-                );
-                let cat = at(d, &schema("Cat")).clone();
-                set(d, S, "Lynx", cat);
-                *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
-                    json!({"$ref": "#/components/schemas/Lynx"});
+                discriminated_pets(d);
+                cat_becomes_lynx(d);
             },
             R::RequestBranchRemoved,
             (Breaking, Breaking),
