@@ -166,6 +166,104 @@ fn rename_profile(d: &mut Value) {
     set(d, S, "Profile", profile);
 }
 
+fn deprecated_param(d: &mut Value) {
+    at(d, GET)["parameters"] = json!([{"name": "verbose", "in": "query", "required": false, "deprecated": true, "x-sunset": "2020-01-01", "schema": {"type": "string"}}]);
+}
+
+fn default_param(d: &mut Value, default: &str) {
+    optional_param(d);
+    at(d, GET)["parameters"][0]["schema"]["default"] = json!(default);
+}
+
+fn plan_pattern(d: &mut Value, pattern: &str) {
+    plan_string(d);
+    set(
+        d,
+        &schema("UserProfileUpdate/properties/plan"),
+        "pattern",
+        json!(pattern),
+    );
+}
+
+fn score(d: &mut Value, kind: &str) {
+    set(
+        d,
+        &schema("UserProfile/properties"),
+        "score",
+        json!({"type": kind, "description": "s"}),
+    );
+}
+
+fn labels(d: &mut Value, kind: &str) {
+    set(
+        d,
+        &schema("UserProfile/properties"),
+        "labels",
+        json!({"type": "object", "additionalProperties": {"type": kind}}),
+    );
+}
+
+/// A response map whose values are objects with `href`, required as `required` says.
+fn links(d: &mut Value, required: Value) {
+    set(
+        d,
+        &schema("UserProfile/properties"),
+        "links",
+        json!({"type": "object", "additionalProperties": {"type": "object", "required": required, "properties": {"href": {"type": "string"}}}}),
+    );
+}
+
+/// Two components and a request property that is either of them.
+fn pets(d: &mut Value) {
+    for name in ["Cat", "Dog"] {
+        set(
+            d,
+            S,
+            name,
+            json!({"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string"}}}),
+        );
+    }
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "pet",
+        json!({"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]}),
+    );
+}
+
+/// The profile answered as XML too, with the same schema.
+fn xml_profile(d: &mut Value) {
+    let json = at(d, GET)["responses"]["200"]["content"]["application/json"].clone();
+    at(d, GET)["responses"]["200"]["content"]["application/xml"] = json;
+}
+
+fn discriminated_pets(d: &mut Value) {
+    pets(d);
+    set(
+        d,
+        &schema("UserProfileUpdate/properties/pet"),
+        "discriminator",
+        json!({"propertyName": "kind"}),
+    );
+}
+
+/// The first branch of `pet` names a copy of `Cat` called `Lynx`.
+fn cat_becomes_lynx(d: &mut Value) {
+    let cat = at(d, &schema("Cat")).clone();
+    set(d, S, "Lynx", cat);
+    *at(d, &schema("UserProfileUpdate/properties/pet/oneOf/0")) =
+        json!({"$ref": "#/components/schemas/Lynx"});
+}
+
+fn nickname(d: &mut Value) {
+    set(
+        d,
+        &schema("UserProfileUpdate/properties"),
+        "nickname",
+        json!({"type": "string"}),
+    );
+}
+
 /// Every case.
 pub fn corpus() -> Vec<Case> {
     use Rule as R;
@@ -417,14 +515,14 @@ pub fn corpus() -> Vec<Case> {
         ),
         // Response properties
         case(
-            "response property removed",
+            "optional response property removed",
             none,
             |d| {
                 remove(d, &schema("UserProfile/properties"), "phone");
             },
-            R::ResponsePropertyRemoved,
-            (Breaking, Breaking),
-            "readers get nothing; the Rust field is gone",
+            R::ResponseOptionalPropertyRemoved,
+            (NonBreaking, Breaking),
+            "readers already cope with its absence; the Rust field is gone",
         ),
         case(
             "required response property removed",
@@ -1160,17 +1258,33 @@ pub fn corpus() -> Vec<Case> {
             "operation security removed",
             none,
             |d| set(d, GET, "security", json!([])),
-            R::SecurityRequirementChanged,
-            (Breaking, Breaking),
-            "what requests must carry changed",
+            R::SecurityRequirementRelaxed,
+            (NonBreaking, NonBreaking),
+            "requests carrying the key are still accepted",
         ),
         case(
-            "global security changed",
+            "global security made optional",
             none,
             |d| d["security"] = json!([{"apiKey": []}, {}]),
+            R::SecurityRequirementRelaxed,
+            (NonBreaking, NonBreaking),
+            "an empty alternative: the key may be left out",
+        ),
+        case(
+            "global security requires a second scheme",
+            none,
+            |d| {
+                set(
+                    d,
+                    "/components/securitySchemes",
+                    "bearer",
+                    json!({"type": "http", "scheme": "bearer"}),
+                );
+                d["security"] = json!([{"apiKey": [], "bearer": []}]);
+            },
             R::SecurityRequirementChanged,
             (Breaking, Breaking),
-            "the default requirement changed",
+            "requests with the key alone are refused; the Rust client adds credentials by hand",
         ),
         case(
             "server replaced",
@@ -1193,6 +1307,249 @@ pub fn corpus() -> Vec<Case> {
             R::ServerAdded,
             (NonBreaking, NonBreaking),
             "one more place to send requests",
+        ),
+        // Constructs of documents other than openapi.yaml (issue 21)
+        case(
+            "deprecated operation removed after its sunset",
+            |d| {
+                set(d, GET, "deprecated", json!(true));
+                set(d, GET, "x-sunset", json!("2020-01-01"));
+            },
+            |d| {
+                remove(d, "/paths/~1api~1v1~1user", "get");
+            },
+            R::DeprecatedOperationRemoved,
+            (NonBreaking, Breaking),
+            "clients were told the date; the Rust method is gone",
+        ),
+        case(
+            "deprecated parameter removed after its sunset",
+            deprecated_param,
+            |d| at(d, GET)["parameters"] = json!([]),
+            R::DeprecatedParameterRemoved,
+            (NonBreaking, Breaking),
+            "clients were told the date; the builder method is gone",
+        ),
+        case(
+            "parameter default changed",
+            |d| default_param(d, "low"),
+            |d| default_param(d, "high"),
+            R::ParameterDefaultChanged,
+            (NonBreaking, None),
+            "requests stay valid; the server's assumption changes",
+        ),
+        case(
+            "path-level required parameter added",
+            none,
+            |d| {
+                set(
+                    d,
+                    "/paths/~1api~1v1~1user",
+                    "parameters",
+                    json!([{"name": "X-Tenant", "in": "header", "required": true, "schema": {"type": "string"}}]),
+                )
+            },
+            R::ParameterAddedRequired,
+            (Breaking, Breaking),
+            "a path item's parameters apply to each of its operations",
+        ),
+        case(
+            "request integer widened to number",
+            age,
+            |d| {
+                age(d);
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "age"),
+                    "type",
+                    json!("number"),
+                );
+            },
+            R::RequestTypeWidened,
+            (NonBreaking, Breaking),
+            "every integer is a number; the Rust field becomes f64",
+        ),
+        case(
+            "response number narrowed to integer",
+            |d| score(d, "number"),
+            |d| score(d, "integer"),
+            R::ResponseTypeNarrowed,
+            (NonBreaking, Breaking),
+            "every integer is a number; the Rust field becomes i64",
+        ),
+        case(
+            "request pattern changed",
+            |d| plan_pattern(d, "^[a-z]+$"),
+            |d| plan_pattern(d, "^[a-z0-9]+$"),
+            R::PatternChanged,
+            (Breaking, NonBreaking),
+            "two regular expressions cannot be compared; the newtype stays",
+        ),
+        case(
+            "request pattern relaxed to match everything",
+            |d| plan_pattern(d, "^[a-z]+$"),
+            |d| plan_pattern(d, ".*"),
+            R::RequestConstraintRelaxed,
+            (NonBreaking, NonBreaking),
+            "`.*` accepts every string",
+        ),
+        case(
+            "map value type changed in a response",
+            |d| labels(d, "string"),
+            |d| labels(d, "integer"),
+            R::TypeChanged,
+            (Breaking, Breaking),
+            "additionalProperties is the schema of every value; HashMap<String, String> becomes HashMap<String, i64>",
+        ),
+        case(
+            "map value's required property made optional in a response",
+            |d| links(d, json!(["href"])),
+            |d| links(d, json!([])),
+            R::ResponsePropertyBecameOptional,
+            (Breaking, Breaking),
+            "every value of the map may now lack href; the inline struct's href becomes Option<String>",
+        ),
+        case(
+            "request map values constrained",
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "labels",
+                    json!({"type": "object", "additionalProperties": true}),
+                )
+            },
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "labels",
+                    json!({"type": "object", "additionalProperties": {"type": "string"}}),
+                )
+            },
+            R::RequestConstraintTightened,
+            (Breaking, Breaking),
+            "non-string values are refused; HashMap<String, Value> becomes HashMap<String, String>",
+        ),
+        case(
+            "request oneOf branch tightened inside",
+            tag_branches,
+            |d| {
+                tag_branches(d);
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties/tag/oneOf/0"),
+                    "maxLength",
+                    json!(8),
+                );
+            },
+            R::RequestConstraintTightened,
+            (Breaking, NonBreaking),
+            "the branch is paired with its old self, so the change is its bound, not a branch swapped",
+        ),
+        case(
+            "request oneOf discriminator added",
+            pets,
+            discriminated_pets,
+            R::DiscriminatorChanged,
+            (NonBreaking, None),
+            "the same values fit; typify ignores discriminator",
+        ),
+        case(
+            "annotation-only allOf member added",
+            age,
+            |d| {
+                set(
+                    d,
+                    &schema("UserProfileUpdate/properties"),
+                    "age",
+                    json!({"allOf": [{"type": "integer", "minimum": 18, "maximum": 150}, {"description": "a"}]}),
+                );
+            },
+            R::AllOfRestructured,
+            (Docs, Docs),
+            "merged, the schema is the same",
+        ),
+        case(
+            "request property became readOnly",
+            nickname,
+            |d| {
+                nickname(d);
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "nickname"),
+                    "readOnly",
+                    json!(true),
+                );
+            },
+            R::PropertyDirectionChanged,
+            (NonBreaking, None),
+            "the server ignores it in requests now; typify ignores readOnly",
+        ),
+        case(
+            "required readOnly property added to a request",
+            none,
+            |d| {
+                nickname(d);
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "nickname"),
+                    "readOnly",
+                    json!(true),
+                );
+                set(
+                    d,
+                    &schema("UserProfileUpdate"),
+                    "required",
+                    json!(["nickname"]),
+                );
+            },
+            R::HiddenPropertyChanged,
+            (None, Breaking),
+            "nobody sends it, but the Rust struct requires it",
+        ),
+        case(
+            "XML response body type changed",
+            xml_profile,
+            |d| {
+                xml_profile(d);
+                let description = at(d, &schema("UserProfileResponse"))["description"].clone();
+                at(d, GET)["responses"]["200"]["content"]["application/xml"]["schema"] =
+                    json!({"type": "string", "description": description});
+            },
+            R::XmlTypeChanged,
+            (Breaking, None),
+            "XML is text, but the body is no longer described; the client has no XML types",
+        ),
+        case(
+            "oneOf branch names another component of the same shape",
+            pets,
+            |d| {
+                pets(d);
+                cat_becomes_lynx(d);
+            },
+            R::BranchRefChanged,
+            (None, Breaking),
+            "the same values; the Rust variant wraps types::Lynx, not types::Cat",
+        ),
+        case(
+            "discriminated oneOf branch names another component of the same shape",
+            discriminated_pets,
+            |d| {
+                discriminated_pets(d);
+                cat_becomes_lynx(d);
+            },
+            R::RequestBranchRemoved,
+            (Breaking, Breaking),
+            "the implicit discriminator value is the component's name: kind Cat is refused now",
+        ),
+        case(
+            "required response property became writeOnly",
+            none,
+            |d| set(d, &prop("UserProfile", "id"), "writeOnly", json!(true)),
+            R::ResponsePropertyWithdrawn,
+            (Breaking, Breaking),
+            "the server stops sending it; the Rust struct still requires it",
         ),
         // Documentation
         case(

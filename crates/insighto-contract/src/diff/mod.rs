@@ -3,7 +3,12 @@
 //!
 //! Schemas are compared as what they mean, not as they are written: `$ref`s are followed
 //! and an `allOf` is merged with the keywords beside it (`nullable`, constraints, formats,
-//! descriptions) before comparing. The Rust view also compares the Rust type each field
+//! descriptions) before comparing. A property travels one way only when it is `readOnly`
+//! (not in requests) or `writeOnly` (not in responses); a path item's parameters belong
+//! to each of its operations; `oneOf`/`anyOf` branches are paired (by `$ref`, by
+//! discriminator value, then by shape) before they are compared, so a change inside a
+//! branch is that change; a map's values (`additionalProperties`) are a schema like any
+//! other. The Rust view also compares the Rust type each field
 //! gets (as typify maps it), so a component renamed with every reference moved is no
 //! change on the wire but a breaking one for Rust users. Every rule is one row of
 //! [`RULES`], with its verdict for each audience.

@@ -17,6 +17,14 @@ pub(super) enum Dir {
 }
 
 impl Dir {
+    /// The keyword that marks a property as not travelling this way.
+    fn hidden(self) -> &'static str {
+        match self {
+            Self::Request => "readOnly",
+            Self::Response => "writeOnly",
+        }
+    }
+
     /// The rule for `request` or `response` by direction.
     fn pick(self, request: Rule, response: Rule) -> Rule {
         match self {
@@ -69,6 +77,7 @@ impl Differ<'_> {
             old: o.to_string(),
             new: n.to_string(),
             request: dir == Dir::Request,
+            text: (self.param, self.xml),
         }) {
             return;
         }
@@ -76,12 +85,31 @@ impl Differ<'_> {
 
         let (ot, nt) = (o["type"].as_str(), n["type"].as_str());
         if ot != nt {
+            let scalar = matches!(ot, Some("number" | "integer" | "boolean"));
+            let rule = match (dir, ot, nt) {
+                (Dir::Request, Some("integer"), Some("number")) => Rule::RequestTypeWidened,
+                (Dir::Request, _, Some("string")) if self.param && scalar => {
+                    Rule::RequestTypeWidened
+                }
+                (Dir::Response, Some("number"), Some("integer")) => Rule::ResponseTypeNarrowed,
+                _ if self.xml => Rule::XmlTypeChanged,
+                _ => Rule::TypeChanged,
+            };
             self.add(
                 format!("{at}/type"),
-                Rule::TypeChanged,
+                rule,
                 format!("type {} became {}", show(ot), show(nt)),
             );
-            return;
+            if matches!(rule, Rule::TypeChanged | Rule::XmlTypeChanged) {
+                return;
+            }
+        }
+        if members(self.old, old) != members(self.new, new) {
+            self.add(
+                format!("{at}/allOf"),
+                Rule::AllOfRestructured,
+                "allOf members added or removed",
+            );
         }
         let (of, nf) = (o["format"].as_str(), n["format"].as_str());
         if of != nf {
@@ -128,6 +156,34 @@ impl Differ<'_> {
         self.properties(&o, &n, &at, dir);
         if o.get("items").is_some() || n.get("items").is_some() {
             self.schema(&o["items"], &n["items"], &format!("{at}/items"), dir);
+        }
+        self.map_values(
+            &o["additionalProperties"],
+            &n["additionalProperties"],
+            &at,
+            dir,
+        );
+    }
+
+    /// `additionalProperties` as the schema of a map's values: `true`, `{}` or nothing
+    /// allow any value (`false` is [`Self::closed`]'s), a schema constrains them.
+    fn map_values(&mut self, oa: &Value, na: &Value, at: &str, dir: Dir) {
+        let at = format!("{at}/additionalProperties");
+        let constrains = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
+        match (constrains(oa), constrains(na)) {
+            _ if *oa == Value::Bool(false) || *na == Value::Bool(false) => {}
+            (true, true) => self.schema(oa, na, &at, dir),
+            (false, false) => {}
+            (was, _) => {
+                let rule = match (dir, was) {
+                    (Dir::Request, false) => Rule::RequestConstraintTightened,
+                    (Dir::Request, true) => Rule::RequestConstraintRelaxed,
+                    (Dir::Response, false) => Rule::ResponseConstraintTightened,
+                    (Dir::Response, true) => Rule::ResponseConstraintRelaxed,
+                };
+                let what = if was { "any value now" } else { "a schema now" };
+                self.add(at, rule, format!("additional properties take {what}"));
+            }
         }
     }
 
@@ -179,13 +235,30 @@ impl Differ<'_> {
             ("uniqueItems", true),
         ] {
             let (ov, nv) = (o.get(kw), n.get(kw));
+            // A pattern that matches everything constrains nothing.
+            let (ov, nv) = if kw == "pattern" {
+                (
+                    ov.filter(|p| !matches_all(p)),
+                    nv.filter(|p| !matches_all(p)),
+                )
+            } else {
+                (ov, nv)
+            };
             let tighter = match (ov, nv) {
                 _ if ov == nv => continue,
                 (None, Some(_)) => true,
                 (Some(_), None) => false,
-                (Some(a), Some(b)) => match (a.as_f64(), b.as_f64()) {
-                    (Some(a), Some(b)) => (b > a) == larger_is_tighter,
-                    _ => true, // a changed pattern may refuse what the old one accepted
+                (Some(a), Some(b)) => match (a.as_f64(), b.as_f64(), a.as_bool(), b.as_bool()) {
+                    (Some(a), Some(b), ..) => (b > a) == larger_is_tighter,
+                    (.., Some(a), Some(b)) => b && !a,
+                    _ => {
+                        self.add(
+                            format!("{at}/{kw}"),
+                            Rule::PatternChanged,
+                            format!("{kw}: {} became {}", show_v(ov), show_v(nv)),
+                        );
+                        continue;
+                    }
                 },
                 (None, None) => continue,
             };
@@ -203,23 +276,42 @@ impl Differ<'_> {
         }
     }
 
+    /// `oneOf`/`anyOf` branches paired (by `$ref` name, then by discriminator value, then
+    /// by structure) so that a change inside a branch is reported as that change; only
+    /// unpaired branches count as added or removed.
     fn branches(&mut self, o: &Value, n: &Value, at: &str, dir: Dir) {
-        for kw in ["oneOf", "anyOf"] {
-            let set = |v: &Value, spec: &Spec| -> BTreeSet<String> {
-                v[kw]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|b| {
-                        let mut b = spec.effective(b);
-                        strip_docs(&mut b);
-                        b.to_string()
-                    })
-                    .collect()
+        let (od, nd) = (&o["discriminator"], &n["discriminator"]);
+        if od != nd {
+            let what = match (od.is_null(), nd.is_null()) {
+                (true, _) => "added",
+                (_, true) => "removed",
+                _ => "changed",
             };
-            let (os, ns) = (set(o, self.old), set(n, self.new));
-            let (added, removed) = (ns.difference(&os).count(), os.difference(&ns).count());
+            self.add(
+                format!("{at}/discriminator"),
+                Rule::DiscriminatorChanged,
+                format!("discriminator {what}"),
+            );
+        }
+        for kw in ["oneOf", "anyOf"] {
+            let (ob, nb) = (branch_list(self.old, o, kw), branch_list(self.new, n, kw));
+            let pairs = pair_branches(&ob, &nb);
             let ptr = format!("{at}/{kw}");
+            for &(i, j) in &pairs {
+                if ob[i].shape != nb[j].shape {
+                    self.schema(ob[i].raw, nb[j].raw, &format!("{ptr}/{j}"), dir);
+                } else if let (Some(a), Some(b)) = (ob[i].name, nb[j].name)
+                    && a != b
+                {
+                    self.add(
+                        format!("{ptr}/{j}"),
+                        Rule::BranchRefChanged,
+                        format!("branch {a} became {b}, of the same shape"),
+                    );
+                }
+            }
+            let added = nb.len() - pairs.len();
+            let removed = ob.len() - pairs.len();
             if added > 0 {
                 let rule = dir.pick(Rule::RequestBranchAdded, Rule::ResponseBranchAdded);
                 self.add(ptr.clone(), rule, format!("{added} {kw} branch(es) added"));
@@ -249,17 +341,37 @@ impl Differ<'_> {
         }
     }
 
+    /// Properties compared by name. A property that does not travel in `dir` (readOnly
+    /// in a request, writeOnly in a response) is neither required nor compared there.
     fn properties(&mut self, o: &Value, n: &Value, at: &str, dir: Dir) {
         let (op, np) = (object(&o["properties"]), object(&n["properties"]));
         let (or, nr) = (required_set(o), required_set(n));
+        let hidden = |spec: &Spec, v: &Value| spec.effective(v)[dir.hidden()] == true;
         for (name, os) in &op {
             let ptr = format!("{at}/properties/{}", escape(name));
+            let oh = hidden(self.old, os);
             let Some(ns) = np.get(name) else {
-                let rule = dir.pick(Rule::RequestPropertyRemoved, Rule::ResponsePropertyRemoved);
+                let rule = match (oh, dir, or.contains(name)) {
+                    (true, ..) => Rule::HiddenPropertyChanged,
+                    (_, Dir::Request, _) => Rule::RequestPropertyRemoved,
+                    (_, Dir::Response, true) => Rule::ResponsePropertyRemoved,
+                    (_, Dir::Response, false) => Rule::ResponseOptionalPropertyRemoved,
+                };
                 self.add(ptr, rule, format!("property {name} removed"));
                 continue;
             };
-            let rule = match (dir, or.contains(name), nr.contains(name)) {
+            let nh = hidden(self.new, ns);
+            if oh != nh {
+                let what = if nh { "no longer" } else { "now" };
+                self.add(
+                    ptr.clone(),
+                    Rule::PropertyDirectionChanged,
+                    format!("property {name} {what} travels in this direction"),
+                );
+            }
+            let (was, is) = (or.contains(name) && !oh, nr.contains(name) && !nh);
+            let rule = match (dir, was, is) {
+                (Dir::Response, true, false) if nh => Some(Rule::ResponsePropertyWithdrawn),
                 (Dir::Response, true, false) => Some(Rule::ResponsePropertyBecameOptional),
                 (Dir::Response, false, true) => Some(Rule::ResponsePropertyBecameRequired),
                 (Dir::Request, false, true) => Some(Rule::RequestPropertyBecameRequired),
@@ -267,28 +379,117 @@ impl Differ<'_> {
                 _ => None,
             };
             if let Some(rule) = rule {
-                let what = if nr.contains(name) {
-                    "required"
-                } else {
-                    "optional"
-                };
+                let what = if is { "required" } else { "optional" };
                 self.add(ptr.clone(), rule, format!("property {name} became {what}"));
             }
             self.rust_type(os, ns, or.contains(name), nr.contains(name), &ptr);
-            self.schema(os, ns, &ptr, dir);
+            if !(oh && nh) {
+                self.schema(os, ns, &ptr, dir);
+            }
         }
-        for name in np.keys().filter(|k| !op.contains_key(*k)) {
+        for (name, ns) in np.iter().filter(|(k, _)| !op.contains_key(*k)) {
             let ptr = format!("{at}/properties/{}", escape(name));
             let required = nr.contains(name);
-            let rule = match (dir, required) {
-                (Dir::Request, true) => Rule::RequestPropertyAddedRequired,
-                (Dir::Request, false) => Rule::RequestPropertyAddedOptional,
-                (Dir::Response, _) => Rule::ResponsePropertyAdded,
+            let rule = match (dir, required, hidden(self.new, ns)) {
+                (_, false, true) => continue,
+                (_, true, true) => Rule::HiddenPropertyChanged,
+                (Dir::Request, true, _) => Rule::RequestPropertyAddedRequired,
+                (Dir::Request, false, _) => Rule::RequestPropertyAddedOptional,
+                (Dir::Response, ..) => Rule::ResponsePropertyAdded,
             };
             let what = if required { "required" } else { "optional" };
             self.add(ptr, rule, format!("new {what} property {name}"));
         }
     }
+}
+
+/// One `oneOf`/`anyOf` branch: as written, the component it names, and its shape (the
+/// effective schema without documentation, as text).
+struct Branch<'v> {
+    raw: &'v Value,
+    name: Option<&'v str>,
+    /// The discriminator value that selects it: the mapping's key that names it, else
+    /// (the implicit mapping) the component's name; none without a discriminator.
+    tag: Option<&'v str>,
+    shape: String,
+    kind: Option<String>,
+}
+
+fn branch_list<'v>(spec: &Spec, v: &'v Value, kw: &str) -> Vec<Branch<'v>> {
+    v[kw]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|raw| {
+            let mut e = spec.effective(raw);
+            strip_docs(&mut e);
+            let name = named(raw);
+            Branch {
+                raw,
+                name,
+                tag: name.filter(|_| v["discriminator"].is_object()).map(|name| {
+                    let mapping = v["discriminator"]["mapping"].as_object();
+                    mapping
+                        .into_iter()
+                        .flatten()
+                        .find(|(_, to)| to.as_str() == Some(name))
+                        .map_or_else(|| name.rsplit('/').next().unwrap_or(name), |(tag, _)| tag)
+                }),
+                kind: e["type"].as_str().map(str::to_owned),
+                shape: e.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// A test that two branches are the same branch.
+type Same = fn(&Branch, &Branch) -> bool;
+
+/// Pairs of (old, new) branch indexes: the same `$ref`, then the same discriminator
+/// value, then the same schema, then the only remaining branch of a type on each side,
+/// unless both name components (two components of different shapes are one branch
+/// removed and another added: the Rust enum's variants change).
+fn pair_branches(old: &[Branch], new: &[Branch]) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let (mut used_o, mut used_n) = (BTreeSet::new(), BTreeSet::new());
+    let tests: [Same; 3] = [
+        |a, b| a.name.is_some() && a.name == b.name,
+        |a, b| a.tag.is_some() && a.tag == b.tag,
+        // The same shape under another discriminator value is another branch on the wire.
+        |a, b| a.shape == b.shape && (a.tag.is_none() || b.tag.is_none() || a.tag == b.tag),
+    ];
+    for same in tests {
+        for (i, a) in old.iter().enumerate() {
+            if used_o.contains(&i) {
+                continue;
+            }
+            let found = (0..new.len()).find(|j| !used_n.contains(j) && same(a, &new[*j]));
+            if let Some(j) = found {
+                used_o.insert(i);
+                used_n.insert(j);
+                pairs.push((i, j));
+            }
+        }
+    }
+    let left = |list: &[Branch], used: &BTreeSet<usize>, kind: &Option<String>| -> Vec<usize> {
+        (0..list.len())
+            .filter(|i| !used.contains(i) && list[*i].kind == *kind)
+            .collect()
+    };
+    for (i, a) in old.iter().enumerate() {
+        if used_o.contains(&i) || a.kind.is_none() {
+            continue;
+        }
+        if let ([_], [j]) = (
+            left(old, &used_o, &a.kind).as_slice(),
+            left(new, &used_n, &a.kind).as_slice(),
+        ) && (a.name.is_none() || new[*j].name.is_none())
+        {
+            used_n.insert(*j);
+            pairs.push((i, *j));
+        }
+    }
+    pairs
 }
 
 /// The keywords that only document.
@@ -372,6 +573,10 @@ fn rust_inner(spec: &Spec, mapped: &BTreeMap<String, String>, v: &Value, depth: 
         (Some("boolean"), _) => "bool".into(),
         (Some("array"), _) => format!("Vec<{}>", rust_inner(spec, mapped, &e["items"], depth + 1)),
         (Some("object"), _) if e.get("properties").is_some() => "inline struct".into(),
+        (_, _) if e["additionalProperties"].is_object() => format!(
+            "Map<{}>",
+            rust_inner(spec, mapped, &e["additionalProperties"], depth + 1)
+        ),
         _ => "Map".into(),
     }
 }
@@ -397,4 +602,21 @@ fn show(v: Option<&str>) -> String {
 
 fn show_v(v: Option<&Value>) -> String {
     v.map_or("none".to_owned(), Value::to_string)
+}
+
+/// Whether a `pattern` accepts every string, as `""`, `.*` and their anchored forms do.
+fn matches_all(pattern: &Value) -> bool {
+    let p = pattern.as_str().unwrap_or_default();
+    let p = p.strip_prefix('^').unwrap_or(p);
+    let p = p.strip_suffix('$').unwrap_or(p);
+    let p = p
+        .strip_prefix('(')
+        .and_then(|p| p.strip_suffix(')'))
+        .unwrap_or(p);
+    matches!(p, "" | ".*" | "[\\s\\S]*" | "[\\w\\W]*" | "[\\d\\D]*")
+}
+
+/// How many `allOf` members a schema has as written ($ref followed), if it has them.
+fn members(spec: &Spec, v: &Value) -> Option<usize> {
+    spec.resolve(v)["allOf"].as_array().map(Vec::len)
 }

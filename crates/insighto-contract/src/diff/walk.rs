@@ -22,19 +22,24 @@ pub(super) struct Differ<'a> {
     /// Components mapped to a hand-written Rust type in either revision.
     pub(super) mapped: BTreeMap<String, String>,
     changes: Vec<Change>,
-    /// Schemas already compared: (where, old, new, in a request).
     /// The schema pairs compared so far: each is compared once.
     pub(super) compared: BTreeSet<Compared>,
+    /// Whether the schemas being compared are of a parameter (text on the wire).
+    pub(super) param: bool,
+    /// Whether they are of an XML body.
+    pub(super) xml: bool,
 }
 
 /// One comparison of two effective schemas: where, both schemas (as JSON text, so that
-/// they can be ordered), and in which direction.
+/// they can be ordered), in which direction, and whether as text (a parameter or an XML
+/// body, where some type changes mean less).
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
 pub(super) struct Compared {
     pub(super) at: String,
     pub(super) old: String,
     pub(super) new: String,
     pub(super) request: bool,
+    pub(super) text: (bool, bool),
 }
 
 /// Every change from `old` to `new`, worst first, then by location.
@@ -50,6 +55,8 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
         mapped,
         changes: Vec::new(),
         compared: BTreeSet::new(),
+        param: false,
+        xml: false,
     };
     d.servers();
     d.security_schemes();
@@ -176,10 +183,11 @@ impl Differ<'_> {
                 format!("security scheme {name} added"),
             );
         }
-        if self.old.doc().get("security") != self.new.doc().get("security") {
+        let (old, new) = (&self.old.doc()["security"], &self.new.doc()["security"]);
+        if old != new {
             self.add(
                 "/security",
-                Rule::SecurityRequirementChanged,
+                security_rule(old, new),
                 "the global security requirement changed",
             );
         }
@@ -241,7 +249,8 @@ impl Differ<'_> {
                 .into_iter()
                 .map(|op| {
                     let key = (op.path.to_owned(), op.method.to_owned());
-                    (key, (op.value.clone(), op.pointer()))
+                    let item = s.resolve(&s.doc()["paths"][op.path]);
+                    (key, (with_path_parameters(s, item, op.value), op.pointer()))
                 })
                 .collect()
         };
@@ -264,9 +273,14 @@ impl Differ<'_> {
                 continue;
             }
             let Some(((npath, nmethod), (n, nptr))) = moved(path, method, op) else {
+                let rule = if retired(op) {
+                    Rule::DeprecatedOperationRemoved
+                } else {
+                    Rule::OperationRemoved
+                };
                 self.add(
                     ptr.clone(),
-                    Rule::OperationRemoved,
+                    rule,
                     format!("{} {path} removed", method.to_uppercase()),
                 );
                 continue;
@@ -323,10 +337,11 @@ impl Differ<'_> {
                 .cloned()
                 .unwrap_or_else(|| spec.doc()["security"].clone())
         };
-        if security(old, self.old) != security(new, self.new) {
+        let (os, ns) = (security(old, self.old), security(new, self.new));
+        if os != ns {
             self.add(
                 format!("{at}/security"),
-                Rule::SecurityRequirementChanged,
+                security_rule(&os, &ns),
                 "the operation's security requirement changed",
             );
         }
@@ -362,9 +377,14 @@ impl Differ<'_> {
             let name = op["name"].as_str().unwrap_or_default();
             let place = &key.0;
             let Some(np) = n.get(key) else {
+                let rule = if retired(op) {
+                    Rule::DeprecatedParameterRemoved
+                } else {
+                    Rule::ParameterRemoved
+                };
                 self.add(
                     format!("{at}/parameters/{}", escape(name)),
-                    Rule::ParameterRemoved,
+                    rule,
                     format!("{place} parameter {name} removed"),
                 );
                 continue;
@@ -381,15 +401,25 @@ impl Differ<'_> {
                 );
             }
             self.docs(op, np, &ptr, &["description", "example", "examples"]);
+            let default = |p: &Value| p["schema"].get("default").cloned();
+            if default(op) != default(np) {
+                self.add(
+                    format!("{ptr}/schema/default"),
+                    Rule::ParameterDefaultChanged,
+                    format!("the default of {place} parameter {name} changed"),
+                );
+            }
             // No Rust type check: parameters are arguments of the generated client, which
             // is private; users call the hand-written methods, whose signatures change
             // only when a maintainer changes them.
+            self.param = true;
             self.schema(
                 &op["schema"],
                 &np["schema"],
                 &format!("{ptr}/schema"),
                 Dir::Request,
             );
+            self.param = false;
         }
         for (key, np) in n.iter().filter(|(k, _)| !o.contains_key(*k)) {
             let name = np["name"].as_str().unwrap_or_default();
@@ -491,8 +521,29 @@ impl Differ<'_> {
                 continue;
             };
             self.docs(om, nm, &ptr, &["example", "examples"]);
-            self.rust_type(&om["schema"], &nm["schema"], true, true, &ptr);
-            self.schema(&om["schema"], &nm["schema"], &format!("{ptr}/schema"), dir);
+            let (os, ns) = (&om["schema"], &nm["schema"]);
+            if os.is_null() != ns.is_null() {
+                // A schema where there was none constrains the body; none frees it.
+                let (rule, what) = match (dir, ns.is_null()) {
+                    (Dir::Request, false) => (Rule::RequestConstraintTightened, "added"),
+                    (Dir::Request, true) => (Rule::RequestConstraintRelaxed, "removed"),
+                    (Dir::Response, false) => (Rule::ResponseConstraintTightened, "added"),
+                    (Dir::Response, true) => (Rule::ResponseConstraintRelaxed, "removed"),
+                };
+                self.add(
+                    format!("{ptr}/schema"),
+                    rule,
+                    format!("the schema of {media} was {what}"),
+                );
+                continue;
+            }
+            self.xml = media.contains("xml");
+            // The generated client decodes JSON only; other bodies get no Rust type.
+            if !self.xml {
+                self.rust_type(os, ns, true, true, &ptr);
+            }
+            self.schema(os, ns, &format!("{ptr}/schema"), dir);
+            self.xml = false;
         }
         for media in n.keys().filter(|m| !o.contains_key(*m)) {
             self.add(
@@ -501,5 +552,127 @@ impl Differ<'_> {
                 format!("media type {media} added"),
             );
         }
+    }
+}
+
+/// The operation with the parameters of its path item merged into its own `parameters`
+/// (the operation's win, matched by `in` and `name`), so that both are compared.
+fn with_path_parameters(spec: &Spec, item: &Value, op: &Value) -> Value {
+    let key = |p: &Value| {
+        let p = spec.resolve(p);
+        (p["in"].to_string(), p["name"].to_string())
+    };
+    let own = op["parameters"].as_array().cloned().unwrap_or_default();
+    let own_keys: BTreeSet<_> = own.iter().map(key).collect();
+    let mut merged: Vec<Value> = item["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| !own_keys.contains(&key(p)))
+        .cloned()
+        .collect();
+    if merged.is_empty() {
+        return op.clone();
+    }
+    merged.extend(own);
+    let mut op = op.clone();
+    op["parameters"] = Value::Array(merged);
+    op
+}
+
+/// Whether something was `deprecated: true` with no `x-sunset` date (`YYYY-MM-DD`, as
+/// other checkers read it) or one that has passed: clients were told it would go.
+/// A sunset that is not a date keeps it breaking: nobody was told when.
+fn retired(v: &Value) -> bool {
+    let passed = match v.get("x-sunset") {
+        None => true,
+        Some(sunset) => sunset
+            .as_str()
+            .and_then(|s| s.get(..10))
+            .is_some_and(|day| is_date(day) && day <= today().as_str()),
+    };
+    v["deprecated"] == Value::Bool(true) && passed
+}
+
+/// Whether `day` is written `YYYY-MM-DD`.
+fn is_date(day: &str) -> bool {
+    day.len() == 10
+        && day.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+/// Today's date in UTC as `YYYY-MM-DD` (the civil-from-days algorithm, so that no date
+/// crate is needed for one comparison).
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The rule for a security requirement that changed: relaxed when every request that met
+/// the old one meets the new one, that is when each old alternative holds some new
+/// alternative (the same schemes or fewer, each with the same scopes or fewer). No
+/// requirement, or an empty alternative, is met by every request.
+fn security_rule(old: &Value, new: &Value) -> Rule {
+    let alternatives = |v: &Value| -> Vec<serde_json::Map<String, Value>> {
+        v.as_array().into_iter().flatten().map(object).collect()
+    };
+    let (old, new) = (alternatives(old), alternatives(new));
+    let scopes = |v: &Value| -> BTreeSet<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .map(Value::to_string)
+            .collect()
+    };
+    let met = |o: &serde_json::Map<String, Value>| {
+        new.iter().any(|n| {
+            n.iter().all(|(scheme, needed)| {
+                o.get(scheme)
+                    .is_some_and(|held| scopes(needed).is_subset(&scopes(held)))
+            })
+        })
+    };
+    if new.is_empty() || (!old.is_empty() && old.iter().all(met)) {
+        Rule::SecurityRequirementRelaxed
+    } else {
+        Rule::SecurityRequirementChanged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn today_is_a_date_after_this_code_was_written() {
+        let day = today();
+        assert!(is_date(&day) && day.as_str() > "2026-01-01", "{day}");
+    }
+
+    #[test]
+    fn retired_needs_deprecation_and_no_sunset_to_come() {
+        let with = |sunset: Value| json!({"deprecated": true, "x-sunset": sunset});
+        assert!(retired(&json!({"deprecated": true})));
+        assert!(retired(&with(json!("2022-08-10"))));
+        assert!(retired(&with(json!("2022-08-10T00:00:00Z"))));
+        assert!(!retired(&with(json!("9999-08-10"))));
+        assert!(!retired(&with(json!("soon"))));
+        assert!(!retired(&with(json!("ééééééééééé"))));
+        assert!(!retired(&with(json!(20220810))));
+        assert!(!retired(&json!({"x-sunset": "2022-08-10"})));
     }
 }
