@@ -1544,6 +1544,50 @@ pub fn corpus() -> Vec<Case> {
             "the implicit discriminator value is the component's name: kind Cat is refused now",
         ),
         case(
+            "request property's not schema changed",
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "phone"),
+                    "not",
+                    json!({"enum": ["000"]}),
+                )
+            },
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfileUpdate", "phone"),
+                    "not",
+                    json!({"enum": ["999"]}),
+                )
+            },
+            R::ExclusionChanged,
+            (Breaking, NonBreaking),
+            "phone 000 is accepted now and 999 refused: neither direction is safe",
+        ),
+        case(
+            "response string's content media type changed",
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "address"),
+                    "contentMediaType",
+                    json!("text/plain"),
+                )
+            },
+            |d| {
+                set(
+                    d,
+                    &prop("UserProfile", "address"),
+                    "contentMediaType",
+                    json!("text/markdown"),
+                )
+            },
+            R::ContentAnnotationChanged,
+            (NonBreaking, NonBreaking),
+            "an annotation validators do not enforce: the same strings fit",
+        ),
+        case(
             "required response property became writeOnly",
             none,
             |d| set(d, &prop("UserProfile", "id"), "writeOnly", json!(true)),

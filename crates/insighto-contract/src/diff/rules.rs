@@ -123,7 +123,9 @@ rules! {
     RequestBranchAdded = "request-branch-added", N, B, "a new accepted shape; the Rust enum gains a variant";
     RequestBranchRemoved = "request-branch-removed", B, B, "requests of that shape are refused; the Rust enum loses a variant";
     ResponseBranchRemoved = "response-branch-removed", N, B, "harmless on the wire; the Rust enum loses a variant";
-    BranchRefChanged = "branch-ref-changed", X, B, "policy: a branch now names another component of the same shape: the same values fit; the Rust variant wraps another type";
+    BranchRefChanged = "branch-ref-changed", X, B, "policy: a branch now names another component of the same shape (or a component instead of the same inline schema, or back): the same values fit; the Rust variant wraps another type";
+    ExclusionChanged = "exclusion-changed", B, N, "what a `not` schema excludes changed: whether more or fewer values fit cannot be told, so values on either side may no longer fit; `not` has no Rust type of its own";
+    ContentAnnotationChanged = "content-annotation-changed", N, N, "policy: contentMediaType, contentEncoding and contentSchema annotate a string's content and JSON Schema 2020-12 validators do not enforce them, so requests and responses that fit before still fit; the Rust type stays String";
     DiscriminatorChanged = "discriminator-changed", N, X, "the branches' own shapes still say which one a value is, so no value changes meaning; typify ignores discriminator, so the Rust enum is the same";
     AllOfRestructured = "all-of-restructured", D, D, "policy: allOf members added or removed that change nothing once merged, such as annotation-only members: the same values fit and the merged Rust fields are the same";
     ClosedToUnknownFields = "closed-to-unknown-fields", N, B, "additionalProperties: false becomes deny_unknown_fields: the Rust client fails on any field the server adds";

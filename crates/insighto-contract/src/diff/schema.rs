@@ -152,6 +152,7 @@ impl Differ<'_> {
         self.enums(&o, &n, &at, dir);
         self.constraints(&o, &n, &at, dir);
         self.branches(&o, &n, &at, dir);
+        self.exclusion_and_content(&o, &n, &at);
         self.closed(&o, &n, &at, dir);
         self.properties(&o, &n, &at, dir);
         if o.get("items").is_some() || n.get("items").is_some() {
@@ -300,9 +301,9 @@ impl Differ<'_> {
             for &(i, j) in &pairs {
                 if ob[i].shape != nb[j].shape {
                     self.schema(ob[i].raw, nb[j].raw, &format!("{ptr}/{j}"), dir);
-                } else if let (Some(a), Some(b)) = (ob[i].name, nb[j].name)
-                    && a != b
-                {
+                } else if ob[i].name != nb[j].name {
+                    let name = |n: Option<&str>| n.unwrap_or("(an inline schema)").to_owned();
+                    let (a, b) = (name(ob[i].name), name(nb[j].name));
                     self.add(
                         format!("{ptr}/{j}"),
                         Rule::BranchRefChanged,
@@ -319,6 +320,32 @@ impl Differ<'_> {
             if removed > 0 {
                 let rule = dir.pick(Rule::RequestBranchRemoved, Rule::ResponseBranchRemoved);
                 self.add(ptr, rule, format!("{removed} {kw} branch(es) removed"));
+            }
+        }
+    }
+
+    /// `not` (what the schema excludes) and the content annotations of a string, compared
+    /// as written: neither has a direction this tool can tell.
+    fn exclusion_and_content(&mut self, o: &Value, n: &Value, at: &str) {
+        let bare = |v: &Value| {
+            let mut v = v.clone();
+            strip_docs(&mut v);
+            v
+        };
+        if bare(&o["not"]) != bare(&n["not"]) {
+            self.add(
+                format!("{at}/not"),
+                Rule::ExclusionChanged,
+                "the `not` schema changed",
+            );
+        }
+        for kw in ["contentMediaType", "contentEncoding", "contentSchema"] {
+            if bare(&o[kw]) != bare(&n[kw]) {
+                self.add(
+                    format!("{at}/{kw}"),
+                    Rule::ContentAnnotationChanged,
+                    format!("{kw} changed"),
+                );
             }
         }
     }
