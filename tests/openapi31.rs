@@ -130,7 +130,7 @@ fn a_property_removed() {
         remove("first_name"),
     );
     assert_eq!(got, expected);
-    assert_eq!(got[0].0, Rule::ResponsePropertyRemoved);
+    assert_eq!(got[0].0, Rule::ResponseOptionalPropertyRemoved);
     let (got, expected) = both(
         "IUserUpdate",
         "UserProfileUpdate",
