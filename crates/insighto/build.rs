@@ -1,6 +1,7 @@
 //! Writes the generated client to `OUT_DIR/insighto_generated.rs`: generated with the
-//! `codegen` feature (the default) from the spec packaged in `insighto-spec`, else copied
-//! from the checked-in `generated/insighto.rs`, which a test keeps identical.
+//! `codegen` feature (which this workspace's members turn on) from the spec packaged in
+//! `insighto-spec`, else (the default for users) copied from the checked-in
+//! `generated/insighto.rs`, which a test keeps identical.
 
 use std::{env, fs, path::PathBuf};
 

@@ -23,9 +23,10 @@ pub enum Flavor {
     /// No insighto: reqwest, serde, serde_json, tokio, uuid and chrono, the least a
     /// hand-written client of this API needs. The yardstick for build cost.
     Floor,
-    /// `insighto = "0.1"`, as the README says.
+    /// `insighto = "0.1"`, as the README says: the checked-in generated code, no
+    /// progenitor.
     Default,
-    /// `insighto` without `codegen`: the checked-in generated code, no progenitor.
+    /// `insighto` with `rustls` only: no config file support either.
     Lean,
 }
 

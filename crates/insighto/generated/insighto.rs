@@ -9,14 +9,9 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 #[allow(clippy::all)]
 pub mod types {
     ///FastAPI's body for an authentication or authorisation failure.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct AuthError {
         ///What went wrong, such as "Not authenticated".
         pub detail: ::std::string::String,
@@ -27,15 +22,9 @@ pub mod types {
         }
     }
     ///FastAPI's validation error body.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct HttpValidationError {
         ///One entry per problem found.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -47,14 +36,9 @@ pub mod types {
         }
     }
     ///FastAPI's body for a resource that does not exist.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct NotFoundError {
         ///What was not found.
         pub detail: ::std::string::String,
@@ -65,14 +49,9 @@ pub mod types {
         }
     }
     ///The body of a rate-limited response.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RateLimitError {
         ///Why the request was refused.
         pub detail: ::std::string::String,
@@ -83,14 +62,9 @@ pub mod types {
         }
     }
     ///The body of a request the server could not or would not read.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct RequestError {
         ///What was wrong with the request, such as "Inactive user".
         pub detail: ::std::string::String,
@@ -101,14 +75,9 @@ pub mod types {
         }
     }
     ///The JSON body of a server failure, when there is one.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ServerError {
         ///What failed, as far as the server says.
         pub detail: ::std::string::String,
@@ -119,14 +88,9 @@ pub mod types {
         }
     }
     ///A user's profile (`IUserRead` in the service). Only `id` is required: the documentation does not say which fields can be null, and the update schema makes every field nullable, so a client accepts null or absence for all the others.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserProfile {
         ///Identifier of the billing plan currently in force.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -218,14 +182,9 @@ pub mod types {
         }
     }
     ///The envelope both operations answer with. `message` is a human-readable status, `meta` is reserved for metadata (empty in every documented example), `data` is the profile.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserProfileResponse {
         pub data: UserProfile,
         ///Human-readable status, such as "Data retrieved successfully".
@@ -240,15 +199,9 @@ pub mod types {
         }
     }
     ///The fields of a profile update (`IUserUpdate` in the service). Every field is optional and nullable: leave a field out to keep it, send null to clear it, send a value to set it. `id` and the follower counts cannot be changed.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct UserProfileUpdate {
         ///Identifier of the billing plan currently in force.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -359,14 +312,9 @@ pub mod types {
         }
     }
     ///One validation problem, in FastAPI's shape.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub struct ValidationError {
         ///Where the problem is: the part of the request (`body`, `path`, `query`) followed by field names and array indexes.
         pub loc: ::std::vec::Vec<ValidationLocation>,
@@ -382,14 +330,9 @@ pub mod types {
         }
     }
     ///One step of a validation error's location, a field name or an index.
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        schemars::JsonSchema
-    )]
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
+    #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
     pub enum ValidationLocation {
         String(::std::string::String),
         Integer(i64),

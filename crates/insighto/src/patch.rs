@@ -1,6 +1,5 @@
 //! Three-state update fields: leave unchanged, clear, or set.
 
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A change to one nullable field of [`UserProfileUpdate`](crate::types::UserProfileUpdate).
@@ -98,7 +97,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Patch<T> {
     }
 }
 
-impl<T: JsonSchema> JsonSchema for Patch<T> {
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
+impl<T: schemars::JsonSchema> schemars::JsonSchema for Patch<T> {
     fn schema_name() -> String {
         format!("Nullable_{}", T::schema_name())
     }

@@ -3,7 +3,6 @@
 use std::{fmt, str::FromStr};
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
-use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A UTC instant, the Rust type of every `date-time` in the API.
@@ -110,7 +109,9 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-impl JsonSchema for Timestamp {
+#[cfg(feature = "schemars")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schemars")))]
+impl schemars::JsonSchema for Timestamp {
     fn schema_name() -> String {
         "DateTime".to_owned()
     }

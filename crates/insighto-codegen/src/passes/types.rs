@@ -21,6 +21,40 @@ pub(crate) fn mark_types_non_exhaustive(file: &mut syn::File) {
     }
 }
 
+/// Puts the `schemars::JsonSchema` derive (progenitor's `with_derive`) of every generated
+/// type behind the client's `schemars` feature: most applications never ask for a JSON
+/// Schema, and deriving it costs every build schemars and its derive macro.
+pub(crate) fn schemars_behind_feature(file: &mut syn::File) {
+    for item in module_items(file, "types").into_iter().flatten() {
+        let attrs = match item {
+            syn::Item::Struct(s) => &mut s.attrs,
+            syn::Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        let mut derived = false;
+        for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+            let Ok(paths) = attr.parse_args_with(
+                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+            ) else {
+                continue;
+            };
+            let is_schema =
+                |p: &syn::Path| p.segments.last().is_some_and(|s| s.ident == "JsonSchema");
+            if !paths.iter().any(is_schema) {
+                continue;
+            }
+            derived = true;
+            let kept = paths.into_iter().filter(|p| !is_schema(p));
+            *attr = syn::parse_quote!(#[derive(#(#kept),*)]);
+        }
+        if derived {
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+            ));
+        }
+    }
+}
+
 /// Makes every `Option<crate::Patch<T>>` field decode all three states: left out is
 /// `None`, `null` is `Some(Patch::Clear)`, a value is `Some(Patch::Set(v))`.
 ///
