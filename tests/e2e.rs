@@ -17,7 +17,11 @@ fn update(f: impl FnOnce(&mut UserProfileUpdate)) -> UserProfileUpdate {
 #[tokio::test]
 async fn get_profile_returns_the_demo_profile_in_the_envelope() {
     let (sandbox, client) = running().await;
-    let envelope = client.get_profile_response().await.unwrap();
+    let envelope = client
+        .get_profile_with_response()
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(
         envelope.message.as_deref(),
         Some("Data retrieved successfully")
@@ -44,7 +48,11 @@ async fn update_sets_clears_and_leaves_omitted_fields_alone() {
         u.role_id = Some(Patch::Set(uuid::Uuid::nil()));
         u.is_paying = Some(Patch::Set(true));
     });
-    let envelope = client.update_profile_response(id, &set).await.unwrap();
+    let envelope = client
+        .update_profile_with_response(id, &set)
+        .await
+        .unwrap()
+        .into_value();
     assert_eq!(
         envelope.message.as_deref(),
         Some("Data updated successfully")

@@ -476,7 +476,12 @@ async fn an_envelope_without_meta_decodes() {
         json!({"message": "ok", "meta": null, "data": {"id": id}}),
     ] {
         let server = Scripted::start(vec![Canned::json(200, envelope)]).await;
-        let response = server.client().get_profile_response().await.unwrap();
+        let response = server
+            .client()
+            .get_profile_with_response()
+            .await
+            .unwrap()
+            .into_value();
         assert!(response.meta.is_empty());
         assert_eq!(response.data.id.to_string(), id);
     }

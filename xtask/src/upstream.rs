@@ -487,7 +487,7 @@ mod tests {
         let review = Review::new(&ours(), &Spec::parse(&doc.to_string()).unwrap(), known());
         let rules: Vec<_> = review.changes.iter().map(|c| c.rule.to_string()).collect();
         assert!(
-            rules.contains(&"response-property-removed".to_owned()),
+            rules.contains(&"response-optional-property-removed".to_owned()),
             "{rules:?}"
         );
         assert!(review.breaking());

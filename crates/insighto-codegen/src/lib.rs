@@ -61,6 +61,7 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
         syn::parse2(tokens).map_err(|e| CodegenError::Format(e.to_string()))?;
     passes::mark_types_non_exhaustive(&mut file);
     passes::schemars_behind_feature(&mut file);
+    passes::setters_take_values(&mut file);
     passes::keep_cleared_patches(&mut file);
     passes::format_uuid_path_params(&mut file);
     passes::bodies_kept_finished(&mut file);

@@ -731,120 +731,67 @@ pub mod types {
             }
         }
         impl UserProfile {
-            pub fn active_billing_plan_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.active_billing_plan_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for active_billing_plan_id: {e}"
-                        )
-                    });
+            pub fn active_billing_plan_id(
+                mut self,
+                value: impl ::std::convert::Into<::uuid::Uuid>,
+            ) -> Self {
+                self.active_billing_plan_id = Ok(Some(value.into()));
                 self
             }
-            pub fn address<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+            pub fn address(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.address = Ok(Some(value.into()));
                 self
             }
-            pub fn billing_updated_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billing_updated_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billing_updated_at: {e}"
-                        )
-                    });
+            pub fn billing_updated_at(
+                mut self,
+                value: impl ::std::convert::Into<crate::Timestamp>,
+            ) -> Self {
+                self.billing_updated_at = Ok(Some(value.into()));
                 self
             }
-            pub fn birthdate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.birthdate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for birthdate: {e}")
-                    });
+            pub fn birthdate(
+                mut self,
+                value: impl ::std::convert::Into<crate::Timestamp>,
+            ) -> Self {
+                self.birthdate = Ok(Some(value.into()));
                 self
             }
-            pub fn country<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+            pub fn country(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(Some(value.into()));
                 self
             }
-            pub fn email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+            pub fn email(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(Some(value.into()));
                 self
             }
-            pub fn first_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+            pub fn first_name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(Some(value.into()));
                 self
             }
-            pub fn follower_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.follower_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for follower_count: {e}"
-                        )
-                    });
+            pub fn follower_count(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.follower_count = Ok(Some(value.into()));
                 self
             }
-            pub fn following_count<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.following_count = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for following_count: {e}"
-                        )
-                    });
+            pub fn following_count(
+                mut self,
+                value: impl ::std::convert::Into<i64>,
+            ) -> Self {
+                self.following_count = Ok(Some(value.into()));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -857,236 +804,118 @@ pub mod types {
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
-            pub fn is_active<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_active = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_active: {e}")
-                    });
+            pub fn is_active(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_active = Ok(Some(value.into()));
                 self
             }
-            pub fn is_enterprise<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_enterprise = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_enterprise: {e}")
-                    });
+            pub fn is_enterprise(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.is_enterprise = Ok(Some(value.into()));
                 self
             }
-            pub fn is_paying<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_paying = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_paying: {e}")
-                    });
+            pub fn is_paying(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_paying = Ok(Some(value.into()));
                 self
             }
-            pub fn is_superuser<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_superuser = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_superuser: {e}")
-                    });
+            pub fn is_superuser(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.is_superuser = Ok(Some(value.into()));
                 self
             }
-            pub fn is_trial<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_trial = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_trial: {e}")
-                    });
+            pub fn is_trial(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.is_trial = Ok(Some(value.into()));
                 self
             }
-            pub fn last_credits_refresh<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_credits_refresh = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_credits_refresh: {e}"
-                        )
-                    });
+            pub fn last_credits_refresh(
+                mut self,
+                value: impl ::std::convert::Into<crate::Timestamp>,
+            ) -> Self {
+                self.last_credits_refresh = Ok(Some(value.into()));
                 self
             }
-            pub fn last_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+            pub fn last_name(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(Some(value.into()));
                 self
             }
-            pub fn next_billing_plan_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next_billing_plan_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for next_billing_plan_id: {e}"
-                        )
-                    });
+            pub fn next_billing_plan_id(
+                mut self,
+                value: impl ::std::convert::Into<::uuid::Uuid>,
+            ) -> Self {
+                self.next_billing_plan_id = Ok(Some(value.into()));
                 self
             }
-            pub fn next_credits_refresh<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next_credits_refresh = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for next_credits_refresh: {e}"
-                        )
-                    });
+            pub fn next_credits_refresh(
+                mut self,
+                value: impl ::std::convert::Into<crate::Timestamp>,
+            ) -> Self {
+                self.next_credits_refresh = Ok(Some(value.into()));
                 self
             }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
+            pub fn phone(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(Some(value.into()));
                 self
             }
-            pub fn role_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.role_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for role_id: {e}")
-                    });
+            pub fn role_id(
+                mut self,
+                value: impl ::std::convert::Into<::uuid::Uuid>,
+            ) -> Self {
+                self.role_id = Ok(Some(value.into()));
                 self
             }
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
+            pub fn state(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.state = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_customer_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_customer_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_customer_id: {e}"
-                        )
-                    });
+            pub fn stripe_customer_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.stripe_customer_id = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_has_payment_method<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_has_payment_method = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_has_payment_method: {e}"
-                        )
-                    });
+            pub fn stripe_has_payment_method(
+                mut self,
+                value: impl ::std::convert::Into<bool>,
+            ) -> Self {
+                self.stripe_has_payment_method = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_last_payment_date<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Timestamp>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_last_payment_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_last_payment_date: {e}"
-                        )
-                    });
+            pub fn stripe_last_payment_date(
+                mut self,
+                value: impl ::std::convert::Into<crate::Timestamp>,
+            ) -> Self {
+                self.stripe_last_payment_date = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_subscription_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_subscription_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_subscription_id: {e}"
-                        )
-                    });
+            pub fn stripe_subscription_id(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.stripe_subscription_id = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_subscription_status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_subscription_status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_subscription_status: {e}"
-                        )
-                    });
+            pub fn stripe_subscription_status(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.stripe_subscription_status = Ok(Some(value.into()));
                 self
             }
-            pub fn used_trial<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.used_trial = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for used_trial: {e}")
-                    });
+            pub fn used_trial(mut self, value: impl ::std::convert::Into<bool>) -> Self {
+                self.used_trial = Ok(Some(value.into()));
                 self
             }
         }
@@ -1195,16 +1024,11 @@ pub mod types {
                     });
                 self
             }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+            pub fn message(
+                mut self,
+                value: impl ::std::convert::Into<::std::string::String>,
+            ) -> Self {
+                self.message = Ok(Some(value.into()));
                 self
             }
             pub fn meta<T>(mut self, value: T) -> Self
@@ -1379,340 +1203,179 @@ pub mod types {
             }
         }
         impl UserProfileUpdate {
-            pub fn active_billing_plan_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.active_billing_plan_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for active_billing_plan_id: {e}"
-                        )
-                    });
+            pub fn active_billing_plan_id(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<::uuid::Uuid>>,
+            ) -> Self {
+                self.active_billing_plan_id = Ok(Some(value.into()));
                 self
             }
-            pub fn address<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+            pub fn address(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.address = Ok(Some(value.into()));
                 self
             }
-            pub fn billing_updated_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<crate::Timestamp>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.billing_updated_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for billing_updated_at: {e}"
-                        )
-                    });
+            pub fn billing_updated_at(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<crate::Timestamp>>,
+            ) -> Self {
+                self.billing_updated_at = Ok(Some(value.into()));
                 self
             }
-            pub fn birthdate<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<crate::Timestamp>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.birthdate = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for birthdate: {e}")
-                    });
+            pub fn birthdate(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<crate::Timestamp>>,
+            ) -> Self {
+                self.birthdate = Ok(Some(value.into()));
                 self
             }
-            pub fn country<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for country: {e}")
-                    });
+            pub fn country(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.country = Ok(Some(value.into()));
                 self
             }
-            pub fn email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+            pub fn email(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.email = Ok(Some(value.into()));
                 self
             }
-            pub fn first_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+            pub fn first_name(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.first_name = Ok(Some(value.into()));
                 self
             }
-            pub fn is_active<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_active = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_active: {e}")
-                    });
+            pub fn is_active(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.is_active = Ok(Some(value.into()));
                 self
             }
-            pub fn is_enterprise<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_enterprise = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_enterprise: {e}")
-                    });
+            pub fn is_enterprise(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.is_enterprise = Ok(Some(value.into()));
                 self
             }
-            pub fn is_paying<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_paying = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_paying: {e}")
-                    });
+            pub fn is_paying(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.is_paying = Ok(Some(value.into()));
                 self
             }
-            pub fn is_superuser<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_superuser = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_superuser: {e}")
-                    });
+            pub fn is_superuser(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.is_superuser = Ok(Some(value.into()));
                 self
             }
-            pub fn is_trial<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_trial = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_trial: {e}")
-                    });
+            pub fn is_trial(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.is_trial = Ok(Some(value.into()));
                 self
             }
-            pub fn last_credits_refresh<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<crate::Timestamp>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_credits_refresh = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_credits_refresh: {e}"
-                        )
-                    });
+            pub fn last_credits_refresh(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<crate::Timestamp>>,
+            ) -> Self {
+                self.last_credits_refresh = Ok(Some(value.into()));
                 self
             }
-            pub fn last_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+            pub fn last_name(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.last_name = Ok(Some(value.into()));
                 self
             }
-            pub fn next_billing_plan_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next_billing_plan_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for next_billing_plan_id: {e}"
-                        )
-                    });
+            pub fn next_billing_plan_id(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<::uuid::Uuid>>,
+            ) -> Self {
+                self.next_billing_plan_id = Ok(Some(value.into()));
                 self
             }
-            pub fn next_credits_refresh<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<crate::Timestamp>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.next_credits_refresh = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for next_credits_refresh: {e}"
-                        )
-                    });
+            pub fn next_credits_refresh(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<crate::Timestamp>>,
+            ) -> Self {
+                self.next_credits_refresh = Ok(Some(value.into()));
                 self
             }
-            pub fn phone<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
+            pub fn phone(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.phone = Ok(Some(value.into()));
                 self
             }
-            pub fn role_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<::uuid::Uuid>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.role_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for role_id: {e}")
-                    });
+            pub fn role_id(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<::uuid::Uuid>>,
+            ) -> Self {
+                self.role_id = Ok(Some(value.into()));
                 self
             }
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
+            pub fn state(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.state = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_customer_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_customer_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_customer_id: {e}"
-                        )
-                    });
+            pub fn stripe_customer_id(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.stripe_customer_id = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_has_payment_method<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_has_payment_method = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_has_payment_method: {e}"
-                        )
-                    });
+            pub fn stripe_has_payment_method(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.stripe_has_payment_method = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_last_payment_date<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::Patch<crate::Timestamp>>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_last_payment_date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_last_payment_date: {e}"
-                        )
-                    });
+            pub fn stripe_last_payment_date(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<crate::Timestamp>>,
+            ) -> Self {
+                self.stripe_last_payment_date = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_subscription_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_subscription_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_subscription_id: {e}"
-                        )
-                    });
+            pub fn stripe_subscription_id(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.stripe_subscription_id = Ok(Some(value.into()));
                 self
             }
-            pub fn stripe_subscription_status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<String>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.stripe_subscription_status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for stripe_subscription_status: {e}"
-                        )
-                    });
+            pub fn stripe_subscription_status(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<String>>,
+            ) -> Self {
+                self.stripe_subscription_status = Ok(Some(value.into()));
                 self
             }
-            pub fn used_trial<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<crate::Patch<bool>>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.used_trial = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for used_trial: {e}")
-                    });
+            pub fn used_trial(
+                mut self,
+                value: impl ::std::convert::Into<crate::Patch<bool>>,
+            ) -> Self {
+                self.used_trial = Ok(Some(value.into()));
                 self
             }
         }

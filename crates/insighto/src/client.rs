@@ -218,16 +218,9 @@ impl Client {
         Ok(envelope.data)
     }
 
-    /// Gets the caller's profile with the whole envelope (`message`, `meta`).
-    pub async fn get_profile_response(&self) -> Result<UserProfileResponse, Error> {
-        let mut head;
-        let envelope = run!(self, self.generated.get_user_profile().send(), head);
-        self.remember(&envelope);
-        Ok(envelope)
-    }
-
-    /// Like [`get_profile_response`](Self::get_profile_response), with the response's
-    /// status and headers (request id, rate-limit headers), from the same request.
+    /// Gets the caller's profile with the whole envelope (`message`, `meta`) and the
+    /// response's status and headers (request id, rate-limit headers): the one call that
+    /// gives more than [`get_profile`](Self::get_profile).
     pub async fn get_profile_with_response(&self) -> Result<Response<UserProfileResponse>, Error> {
         let mut head;
         let envelope = run!(self, self.generated.get_user_profile().send(), head);
@@ -256,19 +249,8 @@ impl Client {
         Ok(run!(self, self.put(user_id, &update), head).data)
     }
 
-    /// Like [`update_profile`](Self::update_profile), returning the whole envelope.
-    pub async fn update_profile_response(
-        &self,
-        user_id: Uuid,
-        update: impl UpdateBody,
-    ) -> Result<UserProfileResponse, Error> {
-        let update = self.checked(update)?;
-        let mut head;
-        Ok(run!(self, self.put(user_id, &update), head))
-    }
-
-    /// Like [`update_profile_response`](Self::update_profile_response), with the
-    /// response's status and headers, from the same request.
+    /// Like [`update_profile`](Self::update_profile), with the whole envelope and the
+    /// response's status and headers.
     pub async fn update_profile_with_response(
         &self,
         user_id: Uuid,

@@ -77,6 +77,13 @@ impl<T> From<T> for Patch<T> {
     }
 }
 
+/// `.first_name("Ada")` on an update builder: a text sets a string field.
+impl From<&str> for Patch<String> {
+    fn from(value: &str) -> Self {
+        Self::Set(value.to_owned())
+    }
+}
+
 impl<T: Serialize> Serialize for Patch<T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

@@ -8,7 +8,9 @@ mod requests;
 mod types;
 
 pub(crate) use requests::{bodies_kept_finished, format_uuid_path_params};
-pub(crate) use types::{keep_cleared_patches, mark_types_non_exhaustive, schemars_behind_feature};
+pub(crate) use types::{
+    keep_cleared_patches, mark_types_non_exhaustive, schemars_behind_feature, setters_take_values,
+};
 
 /// The items of the generated top-level module `name` (`types`, `builder`).
 pub(super) fn module_items<'a>(

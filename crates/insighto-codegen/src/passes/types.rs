@@ -95,3 +95,99 @@ fn is_optional_patch(ty: &syn::Type) -> bool {
     matches!(&inner, syn::Type::Path(p)
         if p.path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>() == ["crate", "Patch"])
 }
+
+/// Makes the setters of optional fields in the type builders (`types::builder`) take the
+/// value itself: `.first_name("Ada")`, `.follower_count(3)`, and for an update's
+/// three-state field `.phone(Patch::Clear)` (a value converts into `Patch::Set`).
+///
+/// progenitor's setter takes `T: TryInto<Option<X>>`, which no `&str` (nor a bare value
+/// for a `Patch`) satisfies: `.first_name("Ada")` failed with a long E0277 listing
+/// unrelated impls. An optional field is left out by not calling its setter. A setter of
+/// another shape is left as it is.
+pub(crate) fn setters_take_values(file: &mut syn::File) {
+    let builders = module_items(file, "types").and_then(|items| {
+        items.iter_mut().find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, i)| i),
+            _ => None,
+        })
+    });
+    for item in builders.into_iter().flatten() {
+        let syn::Item::Impl(imp) = item else { continue };
+        for impl_item in &mut imp.items {
+            let syn::ImplItem::Fn(f) = impl_item else {
+                continue;
+            };
+            if let Some((field, value_type)) = optional_setter(f) {
+                let (attrs, vis, name) = (&f.attrs, &f.vis, &f.sig.ident);
+                *f = syn::parse_quote! {
+                    #(#attrs)*
+                    #vis fn #name(mut self, value: impl ::std::convert::Into<#value_type>) -> Self {
+                        self.#field = Ok(Some(value.into()));
+                        self
+                    }
+                };
+            }
+        }
+    }
+}
+
+/// For a generated setter `fn f<T>(mut self, value: T) -> Self where T: TryInto<Option<X>>,
+/// ... { self.field = value.try_into()...; self }`: the field and `X`.
+fn optional_setter(f: &syn::ImplItemFn) -> Option<(syn::Ident, syn::Type)> {
+    let generics = &f.sig.generics;
+    if generics.params.len() != 1 || f.sig.inputs.len() != 2 {
+        return None;
+    }
+    let value_type = generics
+        .where_clause
+        .as_ref()?
+        .predicates
+        .iter()
+        .find_map(|p| {
+            let syn::WherePredicate::Type(t) = p else {
+                return None;
+            };
+            t.bounds.iter().find_map(|b| {
+                let syn::TypeParamBound::Trait(tb) = b else {
+                    return None;
+                };
+                let last = tb.path.segments.last()?;
+                if last.ident != "TryInto" {
+                    return None;
+                }
+                let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+                    return None;
+                };
+                let Some(syn::GenericArgument::Type(target)) = args.args.first() else {
+                    return None;
+                };
+                option_inner(target)
+            })
+        })?;
+    let [syn::Stmt::Expr(syn::Expr::Assign(assign), _), _] = f.block.stmts.as_slice() else {
+        return None;
+    };
+    let syn::Expr::Field(field) = &*assign.left else {
+        return None;
+    };
+    let syn::Member::Named(name) = &field.member else {
+        return None;
+    };
+    Some((name.clone(), value_type))
+}
+
+/// `X` of `Option<X>` (any path to `Option`).
+fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
+    let syn::Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Option" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => Some(inner.clone()),
+        _ => None,
+    }
+}
