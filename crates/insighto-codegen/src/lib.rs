@@ -65,6 +65,7 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
     passes::keep_cleared_patches(&mut file);
     passes::format_uuid_path_params(&mut file);
     passes::bodies_kept_finished(&mut file);
+    passes::builders_named_builder(&mut file);
     file.items.push(classes);
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
@@ -146,6 +147,35 @@ fn strip_error_responses(spec: &mut OpenAPI) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The type builders: each named `XBuilder` (one public name, one type), setters of
+    /// optional fields taking the value, the schemars derive behind its feature.
+    #[test]
+    fn builders_have_their_own_names_and_take_values() {
+        let code = generate(insighto_spec::OPENAPI_YAML).unwrap();
+        let compact: String = code.split_whitespace().collect();
+        assert!(compact.contains("pubstructUserProfileUpdateBuilder{"));
+        assert!(compact.contains("pubfnbuilder()->builder::UserProfileUpdateBuilder{"));
+        assert!(
+            !compact.contains("pubstructUserProfileUpdate{pub(crate)"),
+            "no builder keeps the type's name"
+        );
+        assert!(compact.contains(
+            "pubfnfirst_name(mutself,value:impl::std::convert::Into<crate::Patch<String>>,)->Self{self.first_name=Ok(Some(value.into()));"
+        ));
+        // Every struct is non_exhaustive; every struct and enum derives behind the feature.
+        let structs = code.matches("#[non_exhaustive]").count();
+        let derived =
+            code.matches("#[cfg_attr(feature = \"schemars\", derive(schemars::JsonSchema))]");
+        assert!(
+            derived.count() > structs,
+            "the structs and the ValidationLocation enum"
+        );
+        assert!(
+            !compact.contains("Debug,schemars::JsonSchema"),
+            "no unconditional derive"
+        );
+    }
 
     /// Every struct of `types` is `#[non_exhaustive]`, none of `types::builder` is.
     #[test]

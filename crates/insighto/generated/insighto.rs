@@ -17,7 +17,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl AuthError {
-        pub fn builder() -> builder::AuthError {
+        pub fn builder() -> builder::AuthErrorBuilder {
             Default::default()
         }
     }
@@ -31,7 +31,7 @@ pub mod types {
         pub detail: ::std::vec::Vec<ValidationError>,
     }
     impl HttpValidationError {
-        pub fn builder() -> builder::HttpValidationError {
+        pub fn builder() -> builder::HttpValidationErrorBuilder {
             Default::default()
         }
     }
@@ -44,7 +44,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl NotFoundError {
-        pub fn builder() -> builder::NotFoundError {
+        pub fn builder() -> builder::NotFoundErrorBuilder {
             Default::default()
         }
     }
@@ -57,7 +57,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl RateLimitError {
-        pub fn builder() -> builder::RateLimitError {
+        pub fn builder() -> builder::RateLimitErrorBuilder {
             Default::default()
         }
     }
@@ -70,7 +70,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl RequestError {
-        pub fn builder() -> builder::RequestError {
+        pub fn builder() -> builder::RequestErrorBuilder {
             Default::default()
         }
     }
@@ -83,7 +83,7 @@ pub mod types {
         pub detail: ::std::string::String,
     }
     impl ServerError {
-        pub fn builder() -> builder::ServerError {
+        pub fn builder() -> builder::ServerErrorBuilder {
             Default::default()
         }
     }
@@ -177,7 +177,7 @@ pub mod types {
         pub used_trial: ::std::option::Option<bool>,
     }
     impl UserProfile {
-        pub fn builder() -> builder::UserProfile {
+        pub fn builder() -> builder::UserProfileBuilder {
             Default::default()
         }
     }
@@ -194,7 +194,7 @@ pub mod types {
         pub meta: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserProfileResponse {
-        pub fn builder() -> builder::UserProfileResponse {
+        pub fn builder() -> builder::UserProfileResponseBuilder {
             Default::default()
         }
     }
@@ -307,7 +307,7 @@ pub mod types {
         pub used_trial: ::std::option::Option<crate::Patch<bool>>,
     }
     impl UserProfileUpdate {
-        pub fn builder() -> builder::UserProfileUpdate {
+        pub fn builder() -> builder::UserProfileUpdateBuilder {
             Default::default()
         }
     }
@@ -325,7 +325,7 @@ pub mod types {
         pub type_: ::std::string::String,
     }
     impl ValidationError {
-        pub fn builder() -> builder::ValidationError {
+        pub fn builder() -> builder::ValidationErrorBuilder {
             Default::default()
         }
     }
@@ -353,17 +353,17 @@ pub mod types {
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct AuthError {
+        pub struct AuthErrorBuilder {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for AuthError {
+        impl ::std::default::Default for AuthErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
-        impl AuthError {
+        impl AuthErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -377,34 +377,34 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<AuthError> for super::AuthError {
+        impl ::std::convert::TryFrom<AuthErrorBuilder> for super::AuthError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AuthError,
+                value: AuthErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::AuthError> for AuthError {
+        impl ::std::convert::From<super::AuthError> for AuthErrorBuilder {
             fn from(value: super::AuthError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct HttpValidationError {
+        pub struct HttpValidationErrorBuilder {
             detail: ::std::result::Result<
                 ::std::vec::Vec<super::ValidationError>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for HttpValidationError {
+        impl ::std::default::Default for HttpValidationErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Ok(Default::default()),
                 }
             }
         }
-        impl HttpValidationError {
+        impl HttpValidationErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,
@@ -418,32 +418,33 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<HttpValidationError>
+        impl ::std::convert::TryFrom<HttpValidationErrorBuilder>
         for super::HttpValidationError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: HttpValidationError,
+                value: HttpValidationErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::HttpValidationError> for HttpValidationError {
+        impl ::std::convert::From<super::HttpValidationError>
+        for HttpValidationErrorBuilder {
             fn from(value: super::HttpValidationError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct NotFoundError {
+        pub struct NotFoundErrorBuilder {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for NotFoundError {
+        impl ::std::default::Default for NotFoundErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
-        impl NotFoundError {
+        impl NotFoundErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -457,31 +458,31 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<NotFoundError> for super::NotFoundError {
+        impl ::std::convert::TryFrom<NotFoundErrorBuilder> for super::NotFoundError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: NotFoundError,
+                value: NotFoundErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::NotFoundError> for NotFoundError {
+        impl ::std::convert::From<super::NotFoundError> for NotFoundErrorBuilder {
             fn from(value: super::NotFoundError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RateLimitError {
+        pub struct RateLimitErrorBuilder {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for RateLimitError {
+        impl ::std::default::Default for RateLimitErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
-        impl RateLimitError {
+        impl RateLimitErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -495,31 +496,31 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<RateLimitError> for super::RateLimitError {
+        impl ::std::convert::TryFrom<RateLimitErrorBuilder> for super::RateLimitError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RateLimitError,
+                value: RateLimitErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::RateLimitError> for RateLimitError {
+        impl ::std::convert::From<super::RateLimitError> for RateLimitErrorBuilder {
             fn from(value: super::RateLimitError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RequestError {
+        pub struct RequestErrorBuilder {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for RequestError {
+        impl ::std::default::Default for RequestErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
-        impl RequestError {
+        impl RequestErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -533,31 +534,31 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<RequestError> for super::RequestError {
+        impl ::std::convert::TryFrom<RequestErrorBuilder> for super::RequestError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RequestError,
+                value: RequestErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::RequestError> for RequestError {
+        impl ::std::convert::From<super::RequestError> for RequestErrorBuilder {
             fn from(value: super::RequestError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ServerError {
+        pub struct ServerErrorBuilder {
             detail: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for ServerError {
+        impl ::std::default::Default for ServerErrorBuilder {
             fn default() -> Self {
                 Self {
                     detail: Err("no value supplied for detail".to_string()),
                 }
             }
         }
-        impl ServerError {
+        impl ServerErrorBuilder {
             pub fn detail<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -571,21 +572,21 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<ServerError> for super::ServerError {
+        impl ::std::convert::TryFrom<ServerErrorBuilder> for super::ServerError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ServerError,
+                value: ServerErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { detail: value.detail? })
             }
         }
-        impl ::std::convert::From<super::ServerError> for ServerError {
+        impl ::std::convert::From<super::ServerError> for ServerErrorBuilder {
             fn from(value: super::ServerError) -> Self {
                 Self { detail: Ok(value.detail) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct UserProfile {
+        pub struct UserProfileBuilder {
             active_billing_plan_id: ::std::result::Result<
                 ::std::option::Option<::uuid::Uuid>,
                 ::std::string::String,
@@ -696,7 +697,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for UserProfile {
+        impl ::std::default::Default for UserProfileBuilder {
             fn default() -> Self {
                 Self {
                     active_billing_plan_id: Ok(Default::default()),
@@ -730,7 +731,7 @@ pub mod types {
                 }
             }
         }
-        impl UserProfile {
+        impl UserProfileBuilder {
             pub fn active_billing_plan_id(
                 mut self,
                 value: impl ::std::convert::Into<::uuid::Uuid>,
@@ -919,10 +920,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<UserProfile> for super::UserProfile {
+        impl ::std::convert::TryFrom<UserProfileBuilder> for super::UserProfile {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: UserProfile,
+                value: UserProfileBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     active_billing_plan_id: value.active_billing_plan_id?,
@@ -956,7 +957,7 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::UserProfile> for UserProfile {
+        impl ::std::convert::From<super::UserProfile> for UserProfileBuilder {
             fn from(value: super::UserProfile) -> Self {
                 Self {
                     active_billing_plan_id: Ok(value.active_billing_plan_id),
@@ -991,7 +992,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct UserProfileResponse {
+        pub struct UserProfileResponseBuilder {
             data: ::std::result::Result<super::UserProfile, ::std::string::String>,
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1002,7 +1003,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for UserProfileResponse {
+        impl ::std::default::Default for UserProfileResponseBuilder {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
@@ -1011,7 +1012,7 @@ pub mod types {
                 }
             }
         }
-        impl UserProfileResponse {
+        impl UserProfileResponseBuilder {
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::UserProfile>,
@@ -1046,11 +1047,11 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<UserProfileResponse>
+        impl ::std::convert::TryFrom<UserProfileResponseBuilder>
         for super::UserProfileResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: UserProfileResponse,
+                value: UserProfileResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     data: value.data?,
@@ -1059,7 +1060,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::UserProfileResponse> for UserProfileResponse {
+        impl ::std::convert::From<super::UserProfileResponse>
+        for UserProfileResponseBuilder {
             fn from(value: super::UserProfileResponse) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -1069,7 +1071,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct UserProfileUpdate {
+        pub struct UserProfileUpdateBuilder {
             active_billing_plan_id: ::std::result::Result<
                 ::std::option::Option<crate::Patch<::uuid::Uuid>>,
                 ::std::string::String,
@@ -1171,7 +1173,7 @@ pub mod types {
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for UserProfileUpdate {
+        impl ::std::default::Default for UserProfileUpdateBuilder {
             fn default() -> Self {
                 Self {
                     active_billing_plan_id: Ok(Default::default()),
@@ -1202,7 +1204,7 @@ pub mod types {
                 }
             }
         }
-        impl UserProfileUpdate {
+        impl UserProfileUpdateBuilder {
             pub fn active_billing_plan_id(
                 mut self,
                 value: impl ::std::convert::Into<crate::Patch<::uuid::Uuid>>,
@@ -1379,10 +1381,11 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<UserProfileUpdate> for super::UserProfileUpdate {
+        impl ::std::convert::TryFrom<UserProfileUpdateBuilder>
+        for super::UserProfileUpdate {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: UserProfileUpdate,
+                value: UserProfileUpdateBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     active_billing_plan_id: value.active_billing_plan_id?,
@@ -1413,7 +1416,8 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::UserProfileUpdate> for UserProfileUpdate {
+        impl ::std::convert::From<super::UserProfileUpdate>
+        for UserProfileUpdateBuilder {
             fn from(value: super::UserProfileUpdate) -> Self {
                 Self {
                     active_billing_plan_id: Ok(value.active_billing_plan_id),
@@ -1445,7 +1449,7 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ValidationError {
+        pub struct ValidationErrorBuilder {
             loc: ::std::result::Result<
                 ::std::vec::Vec<super::ValidationLocation>,
                 ::std::string::String,
@@ -1453,7 +1457,7 @@ pub mod types {
             msg: ::std::result::Result<::std::string::String, ::std::string::String>,
             type_: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for ValidationError {
+        impl ::std::default::Default for ValidationErrorBuilder {
             fn default() -> Self {
                 Self {
                     loc: Err("no value supplied for loc".to_string()),
@@ -1462,7 +1466,7 @@ pub mod types {
                 }
             }
         }
-        impl ValidationError {
+        impl ValidationErrorBuilder {
             pub fn loc<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationLocation>>,
@@ -1500,10 +1504,10 @@ pub mod types {
                 self
             }
         }
-        impl ::std::convert::TryFrom<ValidationError> for super::ValidationError {
+        impl ::std::convert::TryFrom<ValidationErrorBuilder> for super::ValidationError {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ValidationError,
+                value: ValidationErrorBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     loc: value.loc?,
@@ -1512,7 +1516,7 @@ pub mod types {
                 })
             }
         }
-        impl ::std::convert::From<super::ValidationError> for ValidationError {
+        impl ::std::convert::From<super::ValidationError> for ValidationErrorBuilder {
             fn from(value: super::ValidationError) -> Self {
                 Self {
                     loc: Ok(value.loc),
@@ -1769,8 +1773,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::UserProfileUpdate,
-            ) -> types::builder::UserProfileUpdate,
+                types::builder::UserProfileUpdateBuilder,
+            ) -> types::builder::UserProfileUpdateBuilder,
         {
             self.body = self
                 .body

@@ -9,7 +9,8 @@ mod types;
 
 pub(crate) use requests::{bodies_kept_finished, format_uuid_path_params};
 pub(crate) use types::{
-    keep_cleared_patches, mark_types_non_exhaustive, schemars_behind_feature, setters_take_values,
+    builders_named_builder, keep_cleared_patches, mark_types_non_exhaustive,
+    schemars_behind_feature, setters_take_values,
 };
 
 /// The items of the generated top-level module `name` (`types`, `builder`).

@@ -191,3 +191,98 @@ fn option_inner(ty: &syn::Type) -> Option<syn::Type> {
         _ => None,
     }
 }
+
+/// Names each type builder `XBuilder` (`types::builder::UserProfileUpdateBuilder`), so
+/// that one public name means one type: progenitor names the builder of `types::X`
+/// `types::builder::X` too, and rustdoc then shows `X::builder() -> X`.
+///
+/// Every path to a builder is renamed: `builder::X` in `types`, `types::builder::X`
+/// anywhere, and inside `types::builder` its own `X` (the real type there is `super::X`).
+pub(crate) fn builders_named_builder(file: &mut syn::File) {
+    use syn::visit_mut::VisitMut;
+
+    let Some(types) = module_items(file, "types") else {
+        return;
+    };
+    let builder_module = types.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "builder" => Some(m),
+        _ => None,
+    });
+    let Some(builder_module) = builder_module else {
+        return;
+    };
+    let names: Vec<String> = builder_module
+        .content
+        .iter()
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+
+    /// Renames paths to builders: `prefix` is what stands before the name (`["builder"]`,
+    /// `["types", "builder"]`, or nothing inside the builder module).
+    struct Rename<'a> {
+        names: &'a [String],
+        prefixes: &'a [&'a [&'a str]],
+    }
+    impl VisitMut for Rename<'_> {
+        fn visit_path_mut(&mut self, path: &mut syn::Path) {
+            syn::visit_mut::visit_path_mut(self, path);
+            let n = path.segments.len();
+            let Some(last) = path.segments.last() else {
+                return;
+            };
+            if !self.names.iter().any(|name| last.ident == name) {
+                return;
+            }
+            let leading: Vec<String> = path
+                .segments
+                .iter()
+                .take(n - 1)
+                .map(|s| s.ident.to_string())
+                .collect();
+            if path.leading_colon.is_none()
+                && self.prefixes.iter().any(|p| {
+                    p.len() == leading.len() && p.iter().zip(&leading).all(|(a, b)| a == b)
+                })
+            {
+                let last = path.segments.last_mut().expect("checked");
+                last.ident = quote::format_ident!("{}Builder", last.ident);
+            }
+        }
+        fn visit_item_struct_mut(&mut self, s: &mut syn::ItemStruct) {
+            syn::visit_mut::visit_item_struct_mut(self, s);
+            if self.prefixes.contains(&&[][..]) && self.names.iter().any(|n| s.ident == n) {
+                s.ident = quote::format_ident!("{}Builder", s.ident);
+            }
+        }
+    }
+    Rename {
+        names: &names,
+        prefixes: &[&[]],
+    }
+    .visit_item_mod_mut(builder_module);
+    let Some(types) = module_items(file, "types") else {
+        return;
+    };
+    let mut outer = Rename {
+        names: &names,
+        prefixes: &[&["builder"]],
+    };
+    for item in types.iter_mut() {
+        if !matches!(item, syn::Item::Mod(m) if m.ident == "builder") {
+            outer.visit_item_mut(item);
+        }
+    }
+    let mut anywhere = Rename {
+        names: &names,
+        prefixes: &[&["types", "builder"]],
+    };
+    for item in file.items.iter_mut() {
+        if !matches!(item, syn::Item::Mod(m) if m.ident == "types") {
+            anywhere.visit_item_mut(item);
+        }
+    }
+}
