@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use insighto::{Error, Patch, types::UserProfileUpdate};
-use insighto_sandbox::{Sandbox, SandboxOptions};
+use insighto_sandbox::{Account, Sandbox, SandboxOptions};
 use insighto_tests::{TestServer, running, text_fields};
-use serde_json::{Map, json};
+use serde_json::json;
 
 fn update(f: impl FnOnce(&mut UserProfileUpdate)) -> UserProfileUpdate {
     let mut u = UserProfileUpdate::default();
@@ -101,13 +101,8 @@ async fn missing_and_unknown_keys_are_401() {
 #[tokio::test]
 async fn isolation_other_profiles_and_escalation_are_403_unless_superuser() {
     let sandbox = Sandbox::open(&SandboxOptions::default()).unwrap();
-    let other = sandbox.add_account(None, Map::new()).unwrap();
-    let admin = sandbox
-        .add_account(
-            None,
-            json!({"is_superuser": true}).as_object().unwrap().clone(),
-        )
-        .unwrap();
+    let other = sandbox.add_account(Account::builder()).unwrap();
+    let admin = sandbox.add_account(Account::builder().superuser()).unwrap();
     let running = TestServer::serve(sandbox).await;
     let demo = running.client();
     let name = update(|u| u.first_name = Some(Patch::set("Mallory")));

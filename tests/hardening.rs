@@ -457,7 +457,7 @@ fn a_seed_file_with_a_duplicate_id_writes_nothing() {
     })
     .unwrap();
     let added = sandbox
-        .add_account(Some("in-first"), serde_json::Map::new())
+        .add_account(insighto_sandbox::Account::builder().api_key("in-first"))
         .unwrap();
     assert_ne!(
         added.user_id.to_string(),

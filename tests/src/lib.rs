@@ -164,15 +164,9 @@ impl TestServer {
 
     /// A client that asks for a documented error status (`Prefer: code=NNN`).
     pub fn client_preferring(&self, code: u16) -> insighto::Client {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert("prefer", format!("code={code}").parse().unwrap());
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .build()
-            .unwrap();
         insighto::Client::builder(self.demo_key())
             .base_url(self.url())
-            .http_client(http)
+            .default_header("prefer", format!("code={code}"))
             .retry(insighto::RetryPolicy::none())
             .build()
             .unwrap()

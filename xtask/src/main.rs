@@ -123,11 +123,14 @@ enum Task {
         #[arg(long)]
         consumer_only: bool,
         /// Only section 1: client overhead (callgrind instruction counts, wall clock).
-        #[arg(long, conflicts_with_all = ["consumer_only", "sandbox_only"])]
+        #[arg(long, conflicts_with_all = ["consumer_only", "sandbox_only", "fixture_only"])]
         client_only: bool,
         /// Only section 4: the sandbox (file-backed, in-memory) vs its limit and Prism.
-        #[arg(long, conflicts_with_all = ["consumer_only", "client_only"])]
+        #[arg(long, conflicts_with_all = ["consumer_only", "client_only", "fixture_only"])]
         sandbox_only: bool,
+        /// Only section 6: the sandbox as a test fixture vs wiremock.
+        #[arg(long, conflicts_with_all = ["consumer_only", "client_only", "sandbox_only"])]
+        fixture_only: bool,
     },
     /// Package and verify every publishable crate, then build and run an application
     /// outside the workspace from the packages (default and lean features) against a sandbox.
@@ -278,6 +281,7 @@ fn main() -> ExitCode {
             consumer_only: false,
             client_only,
             sandbox_only,
+            fixture_only,
         } => bench::bench(
             &root,
             &bench::Options {
@@ -288,6 +292,8 @@ fn main() -> ExitCode {
                     Some(bench::Only::Client)
                 } else if sandbox_only {
                     Some(bench::Only::Sandbox)
+                } else if fixture_only {
+                    Some(bench::Only::Fixture)
                 } else {
                     None
                 },

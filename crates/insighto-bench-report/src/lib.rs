@@ -50,6 +50,29 @@ pub struct Round {
     pub p99_us: f64,
 }
 
+/// What `insighto-bench fixture [ROUNDS] [TESTS]` measures: tests each starting their
+/// own fixture and making one call through the client, the sandbox against wiremock.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FixtureMeasurements {
+    /// `Sandbox::open` in memory, `spawn_local`, one `GET`; one entry per round.
+    pub sandbox: Vec<FixtureRound>,
+    /// `wiremock::MockServer::start`, one mounted mock of the `GET`, one `GET`.
+    pub wiremock: Vec<FixtureRound>,
+}
+
+/// One round of tests of one fixture.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FixtureRound {
+    /// How many tests ran, one after the other.
+    pub tests: usize,
+    /// Median time of one test (its runtime, fixture, client and first answer), µs.
+    pub p50_us: f64,
+    /// 99th percentile of the same, µs.
+    pub p99_us: f64,
+    /// All the tests of the round, ms.
+    pub total_ms: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

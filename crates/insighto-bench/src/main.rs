@@ -17,6 +17,10 @@
 //!   axum endpoint answering `GET /api/v1/user` with the bytes of `BODY_FILE`, on the
 //!   same runtime as the `insighto sandbox` command (tokio's multi-threaded default);
 //!   prints its URL.
+//! - `insighto-bench fixture [ROUNDS] [TESTS]`: tests each starting their own fixture,
+//!   the sandbox against wiremock (`fixture.rs`); prints `FixtureMeasurements`.
+
+mod fixture;
 
 use std::{
     hint::black_box,
@@ -199,6 +203,10 @@ fn main() {
         ["serve"] => serve_foreground(envelope_bytes(), false),
         ["limit", body] => serve_foreground(std::fs::read(body).expect("body file"), true),
         ["calls", side, op, n, base] => calls(side, op, n.parse().expect("N"), base),
+        ["fixture", ref rest @ ..] => fixture::measure(
+            rest.first().and_then(|a| a.parse().ok()).unwrap_or(3),
+            rest.get(1).and_then(|a| a.parse().ok()).unwrap_or(1000),
+        ),
         _ => measure(
             args.first().and_then(|a| a.parse().ok()).unwrap_or(5),
             args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2000),

@@ -1,21 +1,9 @@
-//! A local, stateful stand-in for Insighto's user-profile API.
-//!
-//! It serves exactly what the repository's `openapi.yaml` describes: both operations,
-//! the `{message, meta, data}` envelope, API-key auth in the query string, FastAPI's
-//! error bodies. Profiles live in SQLite (a file that survives restarts, or memory).
-//! Field names, types and formats are read from the embedded spec, so the sandbox
-//! validates exactly what the spec says.
-//!
-//! ```no_run
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let sandbox = insighto_sandbox::Sandbox::open(&Default::default())?.spawn_local().await?;
-//! let client = insighto::Client::builder(sandbox.demo_key()).base_url(sandbox.url()).build()?;
-//! # let _ = client; Ok(()) }
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod account;
 mod conn;
+mod fixture;
 mod json;
 mod lax;
 mod routes;
@@ -39,10 +27,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
 
+pub use account::{AccountBuilder, AccountError};
 pub use conn::{FIRST_REQUEST_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS};
+pub use fixture::{FaultError, FaultHandle, Operation, RECEIVED_LIMIT, Received};
 pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES, REQUEST_ID_HEADER};
 pub use spec::OPENAPI_YAML;
-pub use store::{Account, create_private_dir, new_api_key};
+pub use store::{Account, Key, Role, create_private_dir, new_api_key};
 
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -115,9 +105,43 @@ pub struct SeedAccount {
     pub profile: Map<String, Value>,
 }
 
+/// The test-fixture methods, the same on a [`Sandbox`] before it serves and on a
+/// [`RunningSandbox`] (both hold the store and the fixture's state).
+macro_rules! fixture_methods {
+    () => {
+        /// Adds an account and its keys:
+        /// `Account::builder().first_name("Ada").superuser()`.
+        pub fn add_account(&self, account: AccountBuilder) -> Result<Account, AccountError> {
+            account::add(&self.store, account)
+        }
+
+        /// Answers the next request of `operation` with `status`, which the operation
+        /// must document; see [`FaultHandle`] for more answers, `Retry-After` and a delay.
+        pub fn fail_next(
+            &self,
+            operation: Operation,
+            status: u16,
+        ) -> Result<FaultHandle, FaultError> {
+            self.fixture.fail_next(operation, status)
+        }
+
+        /// The requests received so far, oldest first, the key redacted (the latest
+        /// [`RECEIVED_LIMIT`]).
+        pub fn received(&self) -> Vec<Received> {
+            self.fixture.received()
+        }
+
+        /// Forgets the requests received so far.
+        pub fn clear_received(&self) {
+            self.fixture.clear_received();
+        }
+    };
+}
+
 /// An opened sandbox, ready to serve.
 pub struct Sandbox {
     store: Arc<store::Store>,
+    fixture: Arc<fixture::Fixture>,
     demo: Account,
     body_timeout: Duration,
     header_timeout: Duration,
@@ -131,6 +155,7 @@ impl Sandbox {
         let demo = store.ensure_demo()?;
         let sandbox = Self {
             store,
+            fixture: Arc::default(),
             demo,
             body_timeout: options.body_timeout.unwrap_or(BODY_TIMEOUT),
             header_timeout: options.header_timeout.unwrap_or(HEADER_TIMEOUT),
@@ -161,8 +186,7 @@ impl Sandbox {
         let mut keys = std::collections::HashSet::new();
         let mut ids = std::collections::HashSet::new();
         for (i, account) in seed.accounts.into_iter().enumerate() {
-            if account.api_key.trim().is_empty() || account.api_key.chars().any(char::is_whitespace)
-            {
+            if !account::valid_key(&account.api_key) {
                 return Err(fail(format!(
                     "accounts[{i}].api_key is empty or has whitespace"
                 )));
@@ -185,19 +209,7 @@ impl Sandbox {
         Ok(())
     }
 
-    /// Adds an account (a new random key when `api_key` is `None`); fields are validated.
-    pub fn add_account(
-        &self,
-        api_key: Option<&str>,
-        profile: Map<String, Value>,
-    ) -> Result<Account, String> {
-        let fields = account_fields(profile)?;
-        let mut added = self
-            .store
-            .add_accounts(vec![(api_key.map(str::to_owned), fields)])
-            .map_err(|e| e.to_string())?;
-        added.pop().ok_or_else(|| "no account added".to_owned())
-    }
+    fixture_methods!();
 
     /// The demo account (its key is stored with the data, so it is stable).
     pub fn demo(&self) -> &Account {
@@ -209,6 +221,7 @@ impl Sandbox {
         routes::router(routes::AppState {
             store: self.store.clone(),
             body_timeout: self.body_timeout,
+            fixture: self.fixture.clone(),
         })
     }
 
@@ -230,6 +243,8 @@ impl Sandbox {
         ));
         Ok(RunningSandbox {
             url: format!("http://{local}"),
+            store: self.store,
+            fixture: self.fixture,
             demo: self.demo,
             stop: Some(stop),
             task,
@@ -263,6 +278,8 @@ fn account_fields(mut profile: Map<String, Value>) -> Result<Map<String, Value>,
 /// A sandbox serving in the background; dropping it stops it.
 pub struct RunningSandbox {
     url: String,
+    store: Arc<store::Store>,
+    fixture: Arc<fixture::Fixture>,
     demo: Account,
     stop: Option<watch::Sender<bool>>,
     task: JoinHandle<()>,
@@ -283,6 +300,8 @@ impl RunningSandbox {
     pub fn demo(&self) -> &Account {
         &self.demo
     }
+
+    fixture_methods!();
 
     /// Stops accepting connections, finishes the requests in flight, and returns.
     pub async fn shutdown(mut self) {

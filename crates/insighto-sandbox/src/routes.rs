@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::{
     spec::{Answer, spec},
-    store::{Account, Store, StoreError, Update},
+    store::{Caller, Store, StoreError, Update},
     validate,
 };
 
@@ -28,6 +28,7 @@ pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct AppState {
     pub store: Arc<Store>,
     pub body_timeout: Duration,
+    pub fixture: Arc<crate::fixture::Fixture>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -41,7 +42,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/openapi.json",
             get(openapi_json).fallback(method_not_allowed),
         )
-        .route_layer(axum::middleware::from_fn(prefer_code))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::fixture::layer,
+        ))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(request_id))
         .with_state(state)
@@ -65,53 +69,8 @@ async fn request_id(request: Request, next: axum::middleware::Next) -> Response 
     response
 }
 
-/// Error statuses a client can ask for with `Prefer: code=NNN` (Prism's convention), so
-/// that tests can see every documented error without a misbehaving server. Only a status
-/// the spec documents for the operation is honoured; any other `Prefer` is ignored.
-async fn prefer_code(request: Request, next: axum::middleware::Next) -> Response {
-    let wanted = request
-        .headers()
-        .get("prefer")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split([',', ';'])
-                .find_map(|p| p.trim().strip_prefix("code="))
-        })
-        .and_then(|code| code.trim().parse::<u16>().ok());
-    // Requests without a `Prefer: code=` (all but tests') go straight through.
-    let Some(wanted) = wanted else {
-        return next.run(request).await;
-    };
-    let route = request.extensions().get::<axum::extract::MatchedPath>();
-    let method = request.method().as_str().to_ascii_lowercase();
-    let operation = route.and_then(|r| spec().model.operation_at(r.as_str(), &method));
-    let documented = |code: u16| operation.is_some_and(|op| op.documents(code));
-    let Some(code) = Some(wanted).filter(|&c| c >= 400 && documented(c)) else {
-        return next.run(request).await;
-    };
-    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    if status == Answer::ValidationFailed.status() {
-        let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
-        return Failure(status, validate::error_body(&[issue])).into_response();
-    }
-    // The body and headers are the ones the spec documents for the status: its own
-    // response's example detail, or for a class (`5XX`) the status's reason phrase.
-    let documentation = operation.and_then(|op| op.response(code));
-    let own_example = operation
-        .and_then(|op| op.own_response(code))
-        .and_then(|r| r["content"]["application/json"]["example"]["detail"].as_str());
-    let text = own_example.unwrap_or(status.canonical_reason().unwrap_or("Error"));
-    let mut response = detail(status, text).into_response();
-    if documentation.is_some_and(|r| r["headers"].get("Retry-After").is_some()) {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-    }
-    response
-}
-
 /// An error answer: a status and FastAPI's `{"detail": ...}`.
-struct Failure(StatusCode, Value);
+pub(crate) struct Failure(pub StatusCode, pub Value);
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
@@ -129,7 +88,7 @@ impl From<StoreError> for Failure {
     }
 }
 
-fn detail(status: StatusCode, text: &str) -> Failure {
+pub(crate) fn detail(status: StatusCode, text: &str) -> Failure {
     Failure(status, json!({ "detail": text }))
 }
 
@@ -153,7 +112,7 @@ fn api_key(query: Option<&str>) -> Option<String> {
 fn authenticate<T>(
     key: Option<&str>,
     lookup: impl FnOnce(&str) -> Result<Option<T>, StoreError>,
-    account: impl Fn(&T) -> &Account,
+    account: impl Fn(&T) -> &Caller,
 ) -> Result<T, Failure> {
     let Some(key) = key.filter(|k| !k.is_empty()) else {
         return Err(detail(Answer::Unauthorized.status(), "Not authenticated"));
@@ -203,6 +162,7 @@ async fn put_user(
     State(AppState {
         store,
         body_timeout,
+        ..
     }): State<AppState>,
     RawQuery(query): RawQuery,
     request: Request,
@@ -222,7 +182,7 @@ async fn put_user(
     })?;
 
     let key = api_key(query.as_deref());
-    authenticate(key.as_deref(), |key| store.account(key), |account| account)?;
+    authenticate(key.as_deref(), |key| store.caller(key), |caller| caller)?;
 
     // Like FastAPI, report the path and the body problems together.
     let mut issues = Vec::new();
@@ -263,7 +223,7 @@ fn raw_user_id(path: &str) -> String {
 }
 
 /// Reads the body within the size limit and the time limit.
-async fn read_body(body: Body, timeout: Duration) -> Result<axum::body::Bytes, Failure> {
+pub(crate) async fn read_body(body: Body, timeout: Duration) -> Result<axum::body::Bytes, Failure> {
     match tokio::time::timeout(timeout, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(_)) => Err(detail(

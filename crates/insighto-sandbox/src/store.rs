@@ -33,17 +33,79 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
-/// Who a key belongs to.
+/// An account: a profile and the keys that authenticate as it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Account {
-    /// The key that authenticates as this account.
+    /// The account's first key.
     pub api_key: String,
+    /// The role of [`api_key`](Self::api_key).
+    pub role: Role,
+    /// Every key of the account, the first one included, in the order they were made.
+    pub keys: Vec<Key>,
     /// The profile's `id`.
     pub user_id: Uuid,
     /// Whether the key may read and update other users' profiles.
     pub is_superuser: bool,
     /// An inactive account's key is refused (`is_active` anything but `true`).
     pub is_active: bool,
+}
+
+/// One API key of an account and its role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The key's text, `in-` and 43 letters and digits unless a test chose another.
+    pub api_key: String,
+    /// What the key may do.
+    pub role: Role,
+}
+
+/// What a key may do, picked when the key is created, as Insighto's keys are scoped
+/// (Settings > API Keys; inferred, see `docs/evidence.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Role {
+    /// Reads and writes (the default, and every key made before roles existed).
+    #[default]
+    FullAccess,
+    /// Reads only: an update is refused with 403.
+    ReadOnly,
+}
+
+impl Role {
+    /// The role's name as stored.
+    const fn name(self) -> &'static str {
+        match self {
+            Self::FullAccess => "full_access",
+            Self::ReadOnly => "read_only",
+        }
+    }
+
+    /// A stored name; an unknown one reads as the least privileged role.
+    fn from_name(name: &str) -> Self {
+        match name {
+            "full_access" => Self::FullAccess,
+            _ => Self::ReadOnly,
+        }
+    }
+}
+
+/// The account a key authenticates as, with that key's role.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub is_superuser: bool,
+    pub is_active: bool,
+}
+
+/// Why an account could not be added (storage failures aside).
+#[derive(Debug)]
+pub enum Conflict {
+    /// One of its keys belongs to an account already.
+    Key,
+    /// Its id belongs to an account already.
+    Id(Uuid),
 }
 
 /// What an update came to; each check ran inside the update's transaction.
@@ -64,6 +126,9 @@ pub enum Update {
 /// The columns that make an [`Account`], after `id`.
 const ACCOUNT_COLUMNS: &str = "coalesce(json_extract(profile, '$.is_superuser'), 0) = 1, \
      coalesce(json_extract(profile, '$.is_active'), 0) = 1";
+
+/// A key's account, joined to the profile (`profile` is the profile's column).
+const BY_KEY: &str = "FROM keys JOIN users ON users.id = keys.user_id WHERE keys.api_key = ?1";
 
 pub struct Store {
     conn: Mutex<Connection>,
@@ -93,7 +158,15 @@ impl Store {
              CREATE TABLE IF NOT EXISTS settings (
                  name  TEXT PRIMARY KEY,
                  value TEXT NOT NULL
-             );",
+             );
+             CREATE TABLE IF NOT EXISTS keys (
+                 api_key TEXT PRIMARY KEY,
+                 user_id TEXT NOT NULL,
+                 role    TEXT NOT NULL
+             );
+             -- A store made before keys had roles: each account's key has full access.
+             INSERT OR IGNORE INTO keys (api_key, user_id, role)
+                 SELECT api_key, id, 'full_access' FROM users;",
         )?;
         Ok(Self {
             conn: Mutex::new(conn),
@@ -162,7 +235,7 @@ impl Store {
                     .and_then(|s| s.parse().ok())
                     .unwrap_or_else(Uuid::new_v4);
                 let exists: bool = tx.query_row(
-                    "SELECT EXISTS(SELECT 1 FROM users WHERE api_key = ?1)",
+                    "SELECT EXISTS(SELECT 1 FROM keys WHERE api_key = ?1)",
                     [&key],
                     |r| r.get(0),
                 )?;
@@ -181,28 +254,112 @@ impl Store {
             .collect()
     }
 
-    /// The account a key belongs to (without reading its profile).
+    /// Adds one account with its keys (the first is the account's `api_key`), unless a
+    /// key or the id is taken already.
+    pub fn add_account(
+        &self,
+        fields: Map<String, Value>,
+        keys: &[(String, Role)],
+    ) -> Result<Result<Account, Conflict>, StoreError> {
+        let Some((first, _)) = keys.first() else {
+            return Err(StoreError("an account needs a key".into()));
+        };
+        let id = fields
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(Uuid::new_v4);
+        {
+            let mut conn = self.conn();
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            for (key, _) in keys {
+                let taken: bool = tx.query_row(
+                    "SELECT EXISTS(SELECT 1 FROM keys WHERE api_key = ?1)",
+                    [key],
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    return Ok(Err(Conflict::Key));
+                }
+            }
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM users WHERE id = ?1)",
+                [id.to_string()],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Ok(Err(Conflict::Id(id)));
+            }
+            insert(&tx, first, &blank_profile(id, Value::Object(fields)))?;
+            for (key, role) in keys {
+                tx.execute(
+                    "INSERT OR REPLACE INTO keys (api_key, user_id, role) VALUES (?1, ?2, ?3)",
+                    params![key, id.to_string(), role.name()],
+                )?;
+            }
+            tx.commit()?;
+        }
+        let added = self.account(first)?;
+        added
+            .map(Ok)
+            .ok_or_else(|| StoreError("account vanished".into()))
+    }
+
+    /// The account a key belongs to, with every key of it (without reading its profile).
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
         let conn = self.conn();
-        account_of(&conn, api_key)
+        let Some(caller) = caller_of(&conn, api_key)? else {
+            return Ok(None);
+        };
+        let user_id = caller.user_id.to_string();
+        let first: String = conn
+            .prepare_cached("SELECT api_key FROM users WHERE id = ?1")?
+            .query_row([&user_id], |r| r.get(0))?;
+        let keys = conn
+            .prepare_cached("SELECT api_key, role FROM keys WHERE user_id = ?1 ORDER BY rowid")?
+            .query_map([&user_id], |r| {
+                Ok(Key {
+                    api_key: r.get(0)?,
+                    role: Role::from_name(&r.get::<_, String>(1)?),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let role = keys
+            .iter()
+            .find(|k| k.api_key == first)
+            .map_or(Role::ReadOnly, |k| k.role);
+        Ok(Some(Account {
+            api_key: first,
+            role,
+            keys,
+            user_id: caller.user_id,
+            is_superuser: caller.is_superuser,
+            is_active: caller.is_active,
+        }))
+    }
+
+    /// The account a key authenticates as, with that key's role.
+    pub fn caller(&self, api_key: &str) -> Result<Option<Caller>, StoreError> {
+        let conn = self.conn();
+        caller_of(&conn, api_key)
     }
 
     /// The account a key belongs to and its profile as stored (JSON text), in one query.
     pub fn account_and_profile(
         &self,
         api_key: &str,
-    ) -> Result<Option<(Account, String)>, StoreError> {
+    ) -> Result<Option<(Caller, String)>, StoreError> {
         let conn = self.conn();
         let mut statement = conn.prepare_cached(&format!(
-            "SELECT id, {ACCOUNT_COLUMNS}, profile FROM users WHERE api_key = ?1"
+            "SELECT users.id, role, {ACCOUNT_COLUMNS}, profile {BY_KEY}"
         ))?;
-        let row: Option<(String, bool, bool, String)> = statement
+        let row: Option<(String, String, bool, bool, String)> = statement
             .query_row([api_key], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
             })
             .optional()?;
-        row.map(|(id, is_superuser, is_active, profile)| {
-            Ok((account(api_key, &id, is_superuser, is_active)?, profile))
+        row.map(|(id, role, is_superuser, is_active, profile)| {
+            Ok((caller(&id, &role, is_superuser, is_active)?, profile))
         })
         .transpose()
     }
@@ -221,11 +378,14 @@ impl Store {
     ) -> Result<Update, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let Some(account) = account_of(&tx, api_key)? else {
+        let Some(account) = caller_of(&tx, api_key)? else {
             return Ok(Update::UnknownKey);
         };
         if !account.is_active {
             return Ok(Update::Inactive);
+        }
+        if account.role == Role::ReadOnly {
+            return Ok(Update::Forbidden);
         }
         let escalates = changes.get("is_superuser") == Some(&Value::Bool(true));
         if !account.is_superuser && (id != account.user_id || escalates) {
@@ -251,14 +411,16 @@ impl Store {
     }
 }
 
-fn account_of(conn: &Connection, api_key: &str) -> Result<Option<Account>, StoreError> {
+fn caller_of(conn: &Connection, api_key: &str) -> Result<Option<Caller>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
-        "SELECT id, {ACCOUNT_COLUMNS} FROM users WHERE api_key = ?1"
+        "SELECT users.id, role, {ACCOUNT_COLUMNS} {BY_KEY}"
     ))?;
-    let row: Option<(String, bool, bool)> = statement
-        .query_row([api_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    let row: Option<(String, String, bool, bool)> = statement
+        .query_row([api_key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    row.map(|(id, is_superuser, is_active)| account(api_key, &id, is_superuser, is_active))
+    row.map(|(id, role, is_superuser, is_active)| caller(&id, &role, is_superuser, is_active))
         .transpose()
 }
 
@@ -293,18 +455,13 @@ pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-fn account(
-    api_key: &str,
-    id: &str,
-    is_superuser: bool,
-    is_active: bool,
-) -> Result<Account, StoreError> {
+fn caller(id: &str, role: &str, is_superuser: bool, is_active: bool) -> Result<Caller, StoreError> {
     let user_id = id
         .parse()
         .map_err(|_| StoreError(format!("bad user id {id}")))?;
-    Ok(Account {
-        api_key: api_key.to_owned(),
+    Ok(Caller {
         user_id,
+        role: Role::from_name(role),
         is_superuser,
         is_active,
     })
@@ -315,6 +472,10 @@ fn insert(conn: &Connection, key: &str, profile: &Value) -> Result<(), StoreErro
     conn.execute(
         "INSERT INTO users (id, api_key, profile) VALUES (?1, ?2, ?3)",
         params![id, key, profile.to_string()],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO keys (api_key, user_id, role) VALUES (?1, ?2, ?3)",
+        params![key, id, Role::FullAccess.name()],
     )?;
     Ok(())
 }

@@ -1567,8 +1567,11 @@ The part of Insighto.ai's REST API that reads and updates user profiles.
 Every request is authenticated with an API key in the `api_key` query parameter
 (keys look like `in-` followed by 43 characters; create one under Settings, API Keys).
 Insighto's documentation states that an `Authorization: Bearer` header does not work.
-The key of a deactivated account (`is_active` false) is refused with 400. Any other
-path answers 404 and any other method 405, with the same `{"detail": ...}` body.
+Each key has a role picked when it is created (read-only, full access, and so on);
+a read-only key's update is refused with 403 (inferred: the documentation does not
+say, see docs/evidence.md). The key of a deactivated account (`is_active` false) is
+refused with 400. Any other path answers 404 and any other method 405, with the
+same `{"detail": ...}` body.
 
 Both operations answer with the same envelope, `{message, meta, data}`, whose `data`
 is the user's profile.

@@ -6,7 +6,7 @@ use std::{
 };
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
-use reqwest::header::{HeaderValue, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -42,6 +42,8 @@ pub(crate) struct ClientState {
     retry: RetryPolicy,
     timeout: Option<Duration>,
     user_agent: HeaderValue,
+    /// The caller's [`ClientBuilder::default_header`]s, added to every request.
+    headers: HeaderMap,
     max_response_bytes: usize,
     /// Every success body is checked against the spec, and drift is an error.
     strict: bool,
@@ -597,6 +599,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Option<Duration>,
     user_agent: String,
+    headers: Vec<(String, String)>,
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     max_response_bytes: usize,
@@ -613,6 +616,15 @@ impl std::fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("total_timeout", &self.total_timeout)
             .field("user_agent", &self.user_agent)
+            // Names only: a value may be a secret.
+            .field(
+                "default_headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
             .field("http", &self.http.as_ref().map(|_| "caller-provided"))
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
@@ -658,6 +670,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: Some(DEFAULT_TIMEOUT),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
+            headers: Vec::new(),
             http: None,
             retry: RetryPolicy::default(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -693,6 +706,20 @@ impl ClientBuilder {
     /// The `User-Agent` header; defaults to `insighto-rust/<version>`.
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
+        self
+    }
+
+    /// A header sent with every request, such as a test's `Prefer: code=429` for a
+    /// sandbox, or a proxy's own header; several calls add several headers (a name
+    /// given twice is sent twice). Its value is never shown by `Debug` or logs.
+    ///
+    /// `build` refuses, with [`ConfigError::InvalidHeader`], a name or value that is not
+    /// valid in HTTP, `api_key` (any case, `-` or `_`: the key goes in the query string
+    /// only), and the headers the client sets itself: `user-agent` (set it with
+    /// [`user_agent`](Self::user_agent)), `accept`, `content-type`, `content-length`,
+    /// `api-version`, `host`, `transfer-encoding` and `connection`.
+    pub fn default_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -759,6 +786,7 @@ impl ClientBuilder {
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| {
             ConfigError::HttpClient("the user agent is not a valid header value".to_owned())
         })?;
+        let headers = default_headers(self.headers)?;
         let (http, tls_unavailable) = match self.http {
             Some(http) => (http, None),
             None => {
@@ -775,6 +803,7 @@ impl ClientBuilder {
             retry: self.retry,
             timeout: self.timeout,
             user_agent,
+            headers,
             max_response_bytes: self.max_response_bytes,
             strict: self.strict,
             total_timeout: self.total_timeout,
@@ -786,6 +815,45 @@ impl ClientBuilder {
             tls_unavailable,
         })
     }
+}
+
+/// The headers the client sets itself, which [`ClientBuilder::default_header`] refuses.
+const OWN_HEADERS: [&str; 8] = [
+    "user-agent",
+    "accept",
+    "content-type",
+    "content-length",
+    "api-version",
+    "host",
+    "transfer-encoding",
+    "connection",
+];
+
+/// Checks the caller's default headers; values are marked sensitive, so that reqwest
+/// and `http` never print them.
+fn default_headers(headers: Vec<(String, String)>) -> Result<HeaderMap, ConfigError> {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let invalid = |reason: &'static str| ConfigError::InvalidHeader {
+            name: name.escape_debug().to_string(),
+            reason,
+        };
+        let parsed = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid("not a valid header name"))?;
+        if parsed.as_str().replace('-', "_") == "api_key" {
+            return Err(invalid(
+                "the API key goes in the query string, set by the client",
+            ));
+        }
+        if OWN_HEADERS.contains(&parsed.as_str()) {
+            return Err(invalid("the client sets this header itself"));
+        }
+        let mut value =
+            HeaderValue::from_str(&value).map_err(|_| invalid("not a valid header value"))?;
+        value.set_sensitive(true);
+        map.append(parsed, value);
+    }
+    Ok(map)
 }
 
 /// Checks the URL and drops trailing slashes so paths never start with `//`.
@@ -825,7 +893,8 @@ pub(crate) fn shown_url(url: &str) -> String {
 const NOT_A_URL: &str = "(not shown: not a URL)";
 
 impl ClientHooks<ClientState> for generated::Client {
-    /// Adds the key (once), the user agent and the timeout to every request.
+    /// Adds the key (once), the user agent, the caller's default headers and the
+    /// timeout to every request.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -840,6 +909,9 @@ impl ClientHooks<ClientState> for generated::Client {
             .headers_mut()
             .entry(USER_AGENT)
             .or_insert_with(|| state.user_agent.clone());
+        for (name, value) in &state.headers {
+            request.headers_mut().append(name, value.clone());
+        }
         if let Some(timeout) = state.timeout {
             request.timeout_mut().get_or_insert(timeout);
         }

@@ -41,6 +41,15 @@ pub enum ConfigError {
     /// reqwest could not build its HTTP client (for example, no TLS backend).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(String),
+    /// A [`default_header`](crate::ClientBuilder::default_header) the client cannot
+    /// send: not valid HTTP, the key, or a header the client sets itself.
+    #[error("cannot send the header {name:?}: {reason}")]
+    InvalidHeader {
+        /// The header's name (never its value).
+        name: String,
+        /// Why it is refused.
+        reason: &'static str,
+    },
     /// The config file is not valid: a TOML error, an unknown setting, or a bad value.
     #[error("malformed config file {}, line {line}, column {column}: {message}", path.display())]
     MalformedConfigFile {

@@ -8,6 +8,7 @@
 //! 3. `build_cost`: the build script, a no-op rebuild, clean builds of the client.
 //! 4. `load`: the sandbox under load from wrk, against the framework's limit and Prism.
 //! 5. `consumer_cost`: clean builds of an application outside the workspace.
+//! 6. `fixture`: the sandbox as a test fixture against wiremock (in-process).
 //!
 //! `report` holds the verdicts and assembles the report, `thresholds` every pass target
 //! (the one place they are written, each with its reason), `table` the markdown tables;
@@ -19,6 +20,7 @@ mod callgrind;
 mod client;
 mod consumer_cost;
 mod decode;
+mod fixture;
 mod load;
 pub mod process;
 mod report;
@@ -49,6 +51,8 @@ pub enum Only {
     Client,
     /// Section 4 (the sandbox under load).
     Sandbox,
+    /// Section 6 (the sandbox as a test fixture against wiremock).
+    Fixture,
 }
 
 fn say(msg: &str) {
@@ -83,6 +87,13 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
         "-p",
         "insighto-cli",
     ]))?;
+    if options.only == Some(Only::Fixture) {
+        report.add(
+            FIXTURE_HEADING,
+            fixture::fixture(root, options.rounds.min(3))?,
+        );
+        return report.finish(&out_dir);
+    }
     let tools = bench_tools(root)?;
 
     if options.only != Some(Only::Sandbox) {
@@ -116,8 +127,15 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
         "5. What a dependency costs (clean build of an application outside the workspace)",
         consumer_cost::build_cost(root)?,
     );
+    report.add(
+        FIXTURE_HEADING,
+        fixture::fixture(root, options.rounds.min(3))?,
+    );
     report.finish(&out_dir)
 }
+
+const FIXTURE_HEADING: &str =
+    "6. The sandbox as a test fixture vs wiremock (tests each starting their own, in-process)";
 
 /// `cargo xtask bench --consumer-only`: just the consumer build-cost section.
 pub fn consumer_only(root: &Path) -> Result<(), String> {

@@ -110,6 +110,15 @@ pub static CONSUMER_LEAN: Threshold = Threshold {
           the least a hand-written client of this API needs",
 };
 
+pub static FIXTURE_VS_WIREMOCK: Threshold = Threshold {
+    name: "a test's time with the sandbox in memory / with wiremock and one mounted mock",
+    bound: Bound::AtMost(1.0),
+    unit: "",
+    why: "the sandbox does far more (accounts, validation, every documented error, the \
+          record of requests) yet must start and answer no slower than the mock server \
+          users would otherwise pick, or they would pick it",
+};
+
 #[cfg(test)]
 mod tests {
     use super::Bound;

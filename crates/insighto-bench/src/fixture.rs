@@ -1,0 +1,98 @@
+//! `insighto-bench fixture [ROUNDS] [TESTS]`: the sandbox as a test fixture against
+//! wiremock, the mock server Rust users of other SDKs pick. Each test does what a
+//! `#[tokio::test]` of an application does: a runtime of its own, a fresh fixture, a
+//! client, and one `GET` answered; the tests run one after the other, as many as a
+//! suite has.
+
+use std::time::{Duration, Instant};
+
+use insighto_bench_report::{FixtureMeasurements, FixtureRound};
+use wiremock::{
+    Mock, MockServer, ResponseTemplate,
+    matchers::{method, path},
+};
+
+use crate::{KEY, envelope_bytes};
+
+/// The client of one test; the HTTP client is shared (without pooling, so that no
+/// connection outlives its test's runtime), so that both fixtures are measured without
+/// the cost of building TLS settings, which is the same for both.
+fn client(http: &reqwest::Client, key: &str, url: &str) -> insighto::Client {
+    insighto::Client::builder(key)
+        .base_url(url)
+        .http_client(http.clone())
+        .retry(insighto::RetryPolicy::none())
+        .build()
+        .expect("valid settings")
+}
+
+async fn sandbox_test(http: &reqwest::Client) {
+    let sandbox = insighto_sandbox::Sandbox::open(&Default::default())
+        .expect("an in-memory sandbox opens")
+        .spawn_local()
+        .await
+        .expect("a loopback port");
+    let client = client(http, sandbox.demo_key(), sandbox.url());
+    client.get_profile().await.expect("the sandbox answers");
+}
+
+async fn wiremock_test(http: &reqwest::Client, body: &[u8]) {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/user"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body.to_vec(), "application/json"))
+        .mount(&server)
+        .await;
+    let client = client(http, KEY, &server.uri());
+    client.get_profile().await.expect("the mock answers");
+}
+
+/// `tests` tests of one fixture, each on its own current-thread runtime.
+fn round(tests: usize, mut test: impl FnMut(&tokio::runtime::Runtime)) -> FixtureRound {
+    let mut times = Vec::with_capacity(tests);
+    let started = Instant::now();
+    for _ in 0..tests {
+        let t = Instant::now();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        test(&rt);
+        drop(rt);
+        times.push(t.elapsed());
+    }
+    let total = started.elapsed();
+    let figures = crate::summary(&mut times, total);
+    FixtureRound {
+        tests,
+        p50_us: figures.p50_us,
+        p99_us: figures.p99_us,
+        total_ms: total.as_secs_f64() * 1e3,
+    }
+}
+
+pub fn measure(rounds: usize, tests: usize) {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTP client");
+    let body = envelope_bytes();
+    let sandbox = |rt: &tokio::runtime::Runtime| rt.block_on(sandbox_test(&http));
+    let wiremock = |rt: &tokio::runtime::Runtime| rt.block_on(wiremock_test(&http, &body));
+    // Warm-up: the spec parsed once, wiremock's server pool filled.
+    round(20, sandbox);
+    round(20, wiremock);
+    let mut m = FixtureMeasurements::default();
+    for r in 0..rounds {
+        // Alternating which goes first, so that drift hits both alike.
+        if r % 2 == 0 {
+            m.sandbox.push(round(tests, sandbox));
+            m.wiremock.push(round(tests, wiremock));
+        } else {
+            m.wiremock.push(round(tests, wiremock));
+            m.sandbox.push(round(tests, sandbox));
+        }
+    }
+    println!("{}", serde_json::to_string(&m).expect("numbers serialize"));
+}

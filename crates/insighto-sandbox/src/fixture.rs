@@ -1,0 +1,421 @@
+//! The sandbox as a test fixture: errors injected from Rust, and the record of what the
+//! sandbox received.
+
+use std::{
+    collections::VecDeque,
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
+};
+
+use axum::{
+    body::Body,
+    extract::{MatchedPath, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use crate::{
+    routes::{AppState, Failure, detail, read_body},
+    spec::{Answer, spec},
+    validate,
+};
+
+/// How many requests [`Received`] keeps: the latest ones, so that a sandbox serving for
+/// days holds a bounded record.
+pub const RECEIVED_LIMIT: usize = 256;
+
+/// An operation of the API, named as its `operationId` in `openapi.yaml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// `GET /api/v1/user` (`get_user_profile`).
+    GetUserProfile,
+    /// `PUT /api/v1/user/{user_id}` (`update_user_profile`).
+    UpdateUserProfile,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Self; 2] = [Self::GetUserProfile, Self::UpdateUserProfile];
+
+    /// Its `operationId` in the spec.
+    pub const fn id(self) -> &'static str {
+        match self {
+            Self::GetUserProfile => "get_user_profile",
+            Self::UpdateUserProfile => "update_user_profile",
+        }
+    }
+
+    /// The operation with this `operationId`.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|op| op.id() == id)
+    }
+
+    /// Its description in the spec (a test keeps every variant in it).
+    fn spec(self) -> Option<insighto_spec::Operation<'static>> {
+        spec().model.operation(self.id())
+    }
+}
+
+/// Why a fault could not be set up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultError {
+    /// The status is not an error status (below 400).
+    #[error("{status} is not an error status")]
+    NotAnError {
+        /// The status asked for.
+        status: u16,
+    },
+    /// The operation does not document the status, so the real service would not
+    /// answer it either (as far as the spec knows).
+    #[error("{operation} does not document {status}; it documents {}", documented.join(", "))]
+    Undocumented {
+        /// The operation's `operationId`.
+        operation: &'static str,
+        /// The status asked for.
+        status: u16,
+        /// The error statuses it documents, as the spec writes them (`429`, `5XX`).
+        documented: Vec<String>,
+    },
+    /// The spec documents no `Retry-After` header for this status's response.
+    #[error("{operation} documents no Retry-After header for {status}")]
+    RetryAfterUndocumented {
+        /// The operation's `operationId`.
+        operation: &'static str,
+        /// The fault's status.
+        status: u16,
+    },
+}
+
+/// One request as the sandbox received it; the API key is never kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Received {
+    /// The operation it reached.
+    pub operation: Operation,
+    /// The method, such as `PUT`.
+    pub method: String,
+    /// The path, such as `/api/v1/user/3c90c3cc-...`.
+    pub path: String,
+    /// The query string, `api_key`'s value shown as `[REDACTED]`.
+    pub query: String,
+    /// The body as received (empty for a `GET`; for an unreadable body, what was read).
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The body parsed as JSON, if it is JSON.
+    pub fn json(&self) -> Option<Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+/// One armed fault.
+#[derive(Debug)]
+struct Fault {
+    id: u64,
+    operation: Operation,
+    status: StatusCode,
+    remaining: u32,
+    retry_after: Option<u32>,
+    delay: Duration,
+}
+
+/// What the tests of a sandbox set up and read: faults to inject and the requests seen.
+#[derive(Debug, Default)]
+pub struct Fixture {
+    state: Mutex<FixtureState>,
+}
+
+#[derive(Debug, Default)]
+struct FixtureState {
+    next_id: u64,
+    faults: Vec<Fault>,
+    received: VecDeque<Received>,
+}
+
+impl Fixture {
+    fn state(&self) -> MutexGuard<'_, FixtureState> {
+        // Plain data: a panic elsewhere cannot leave it half-written.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Arms a fault once the status is known to be one `operation` documents.
+    pub fn fail_next(
+        self: &Arc<Self>,
+        operation: Operation,
+        status: u16,
+    ) -> Result<FaultHandle, FaultError> {
+        let documented = |op: &insighto_spec::Operation<'_>| {
+            let mut codes: Vec<String> = (op.statuses().into_iter())
+                .filter(|s| matches!(s.as_bytes().first(), Some(b'4' | b'5')))
+                .map(str::to_owned)
+                .collect();
+            codes.sort();
+            codes
+        };
+        if status < 400 {
+            return Err(FaultError::NotAnError { status });
+        }
+        let op = operation.spec();
+        let status_code = StatusCode::from_u16(status).ok();
+        let Some(status_code) = status_code.filter(|_| op.is_some_and(|o| o.documents(status)))
+        else {
+            return Err(FaultError::Undocumented {
+                operation: operation.id(),
+                status,
+                documented: op.as_ref().map(documented).unwrap_or_default(),
+            });
+        };
+        let mut state = self.state();
+        state.next_id += 1;
+        let id = state.next_id;
+        state.faults.push(Fault {
+            id,
+            operation,
+            status: status_code,
+            remaining: 1,
+            retry_after: None,
+            delay: Duration::ZERO,
+        });
+        Ok(FaultHandle {
+            fixture: self.clone(),
+            id,
+            operation,
+            status,
+        })
+    }
+
+    /// The requests received so far, oldest first (at most [`RECEIVED_LIMIT`]).
+    pub fn received(&self) -> Vec<Received> {
+        self.state().received.iter().cloned().collect()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear_received(&self) {
+        self.state().received.clear();
+    }
+
+    fn record(&self, received: Received) {
+        let mut state = self.state();
+        if state.received.len() == RECEIVED_LIMIT {
+            state.received.pop_front();
+        }
+        state.received.push_back(received);
+    }
+
+    /// Takes one answer of the first fault armed for `operation`, if any.
+    fn take(&self, operation: Operation) -> Option<(StatusCode, Option<u32>, Duration)> {
+        let mut state = self.state();
+        let index =
+            (state.faults.iter()).position(|f| f.operation == operation && f.remaining > 0)?;
+        let fault = &mut state.faults[index];
+        fault.remaining -= 1;
+        let taken = (fault.status, fault.retry_after, fault.delay);
+        if fault.remaining == 0 {
+            state.faults.remove(index);
+        }
+        Some(taken)
+    }
+
+    fn change(&self, id: u64, change: impl FnOnce(&mut Fault)) {
+        if let Some(fault) = self.state().faults.iter_mut().find(|f| f.id == id) {
+            change(fault);
+        }
+    }
+}
+
+/// A fault armed by `fail_next`: it answers the operation's next request (or the next
+/// [`times`](Self::times) requests) with its status, then the sandbox answers as usual.
+/// Changes apply to requests that arrive after them; once used up, a fault is gone.
+#[derive(Debug, Clone)]
+pub struct FaultHandle {
+    fixture: Arc<Fixture>,
+    id: u64,
+    operation: Operation,
+    status: u16,
+}
+
+impl FaultHandle {
+    /// Answers the next `n` requests of the operation with the fault (`0` disarms it).
+    pub fn times(self, n: u32) -> Self {
+        self.fixture.change(self.id, |f| f.remaining = n);
+        self
+    }
+
+    /// Sends `Retry-After: secs`; refused for a status whose documented response has no
+    /// such header (the spec documents it for 429).
+    pub fn retry_after(self, secs: u32) -> Result<Self, FaultError> {
+        let documents = (self.operation.spec())
+            .and_then(|op| op.response(self.status))
+            .is_some_and(|r| r["headers"].get("Retry-After").is_some());
+        if !documents {
+            return Err(FaultError::RetryAfterUndocumented {
+                operation: self.operation.id(),
+                status: self.status,
+            });
+        }
+        self.fixture.change(self.id, |f| f.retry_after = Some(secs));
+        Ok(self)
+    }
+
+    /// Waits this long before answering (a slow failure, for a client's timeout).
+    pub fn delay(self, delay: Duration) -> Self {
+        self.fixture.change(self.id, |f| f.delay = delay);
+        self
+    }
+}
+
+/// Records each request to an operation, then answers an armed fault or a
+/// `Prefer: code=NNN`, or hands the request on.
+pub async fn layer(
+    State(state): State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = request.extensions().get::<MatchedPath>();
+    let method = request.method().as_str().to_ascii_lowercase();
+    let found = route.and_then(|r| spec().model.operation_at(r.as_str(), &method));
+    let Some((spec_op, operation)) = found.and_then(|op| Some((op, Operation::from_id(op.id()?)?)))
+    else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    // Only an operation with a body reads one; the handler reads it again from memory.
+    let (body, unreadable) = if spec_op.request_schema().is_some() {
+        match read_body(body, state.body_timeout).await {
+            Ok(bytes) => (bytes, None),
+            Err(failure) => (Default::default(), Some(failure)),
+        }
+    } else {
+        (Default::default(), None)
+    };
+    state.fixture.record(Received {
+        operation,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: redacted_query(parts.uri.query().unwrap_or_default()),
+        body: body.to_vec(),
+    });
+    if let Some(failure) = unreadable {
+        return failure.into_response();
+    }
+    if let Some((status, retry_after, delay)) = state.fixture.take(operation) {
+        tokio::time::sleep(delay).await;
+        return documented_error(spec_op, status, retry_after.unwrap_or(1));
+    }
+    if let Some(response) = prefer_code(&parts.headers, spec_op) {
+        return response;
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
+/// The query string with `api_key`'s value replaced (the key never leaves the sandbox).
+fn redacted_query(query: &str) -> String {
+    let redacted = query.split('&').map(|pair| {
+        let name = form_urlencoded::parse(pair.as_bytes()).next();
+        match name {
+            Some((name, _)) if name == "api_key" => "api_key=[REDACTED]",
+            _ => pair,
+        }
+    });
+    redacted.collect::<Vec<_>>().join("&")
+}
+
+/// `Prefer: code=NNN` (Prism's convention), so that tests can see every documented error
+/// without a misbehaving server: a status the operation documents is answered as the
+/// spec describes it (a non-error one is served as usual); any other is a 400 listing
+/// the documented ones, never a silent 200.
+fn prefer_code(
+    headers: &axum::http::HeaderMap,
+    op: insighto_spec::Operation<'_>,
+) -> Option<Response> {
+    let wanted = headers
+        .get("prefer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split([',', ';'])
+                .find_map(|p| p.trim().strip_prefix("code="))
+        })?;
+    let documented = wanted
+        .trim()
+        .parse::<u16>()
+        .ok()
+        .filter(|&c| op.documents(c))
+        .and_then(|c| StatusCode::from_u16(c).ok());
+    match documented {
+        Some(status) if status.as_u16() < 400 => None,
+        Some(status) => Some(documented_error(op, status, 1)),
+        None => {
+            let mut allowed: Vec<&str> = (op.statuses().into_iter())
+                .filter(|s| *s != "default")
+                .collect();
+            allowed.sort_unstable();
+            let text = format!(
+                "Prefer: code={} is not documented for {}; use one of {}",
+                wanted.trim().escape_debug(),
+                op.id().unwrap_or("this operation"),
+                allowed.join(", ")
+            );
+            Some(detail(Answer::BadRequest.status(), &text).into_response())
+        }
+    }
+}
+
+/// The error answer the spec documents for `status`: its own response's example detail,
+/// or for a class (`5XX`) the status's reason phrase; 422 with one issue in FastAPI's
+/// shape; `Retry-After` when the response documents it.
+fn documented_error(
+    op: insighto_spec::Operation<'_>,
+    status: StatusCode,
+    retry_after: u32,
+) -> Response {
+    let code = status.as_u16();
+    if status == Answer::ValidationFailed.status() {
+        let issue = validate::Issue::new(vec![json!("body")], "Field required", "missing");
+        return Failure(status, validate::error_body(&[issue])).into_response();
+    }
+    let own_example = (op.own_response(code))
+        .and_then(|r| r["content"]["application/json"]["example"]["detail"].as_str());
+    let text = own_example.unwrap_or(status.canonical_reason().unwrap_or("Error"));
+    let mut response = detail(status, text).into_response();
+    if op
+        .response(code)
+        .is_some_and(|r| r["headers"].get("Retry-After").is_some())
+    {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_of_the_spec_has_a_variant_and_back() {
+        let ids: Vec<_> = spec()
+            .model
+            .operations()
+            .iter()
+            .filter_map(|o| o.id())
+            .collect();
+        assert_eq!(ids.len(), Operation::ALL.len());
+        for id in ids {
+            let op = Operation::from_id(id).unwrap_or_else(|| panic!("no variant for {id}"));
+            assert!(op.spec().is_some());
+        }
+    }
+
+    #[test]
+    fn the_key_is_redacted_from_the_query() {
+        assert_eq!(
+            redacted_query("a=1&api_key=in-secret&api_key=x"),
+            "a=1&api_key=[REDACTED]&api_key=[REDACTED]"
+        );
+    }
+}
