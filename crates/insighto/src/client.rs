@@ -414,6 +414,7 @@ impl Client {
             Box::new(Head {
                 status: reqwest::StatusCode::OK,
                 headers: Default::default(),
+                operation: "",
             })
         });
         let meta = ResponseMeta::new(head, &self.generated.inner().key);
@@ -653,6 +654,8 @@ async fn traced(
     state: &ClientState,
     operation: &'static str,
 ) -> reqwest::Result<reqwest::Response> {
+    // What an error status means depends on the operation (`error_class`).
+    response::operation(operation);
     let span = tracing::info_span!(
         "insighto.request",
         operation,

@@ -41,6 +41,9 @@ pub struct ResponseMeta(Box<Head>);
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
+    /// The operation (`operationId`) it answers, which decides what an error status
+    /// means (the generated `error_class`); empty when unknown.
+    pub(crate) operation: &'static str,
 }
 
 impl ResponseMeta {
@@ -70,12 +73,21 @@ impl ResponseMeta {
     /// If `status` is not a valid HTTP status (100 to 999).
     pub fn from_parts(status: u16, headers: HeaderMap) -> Self {
         let status = StatusCode::from_u16(status).expect("an HTTP status, 100 to 999");
-        Self(Box::new(Head { status, headers }))
+        Self(Box::new(Head {
+            status,
+            headers,
+            operation: "",
+        }))
     }
 
     /// The HTTP status code, such as 200.
     pub fn status(&self) -> u16 {
         self.0.status.as_u16()
+    }
+
+    /// The operation (`operationId`) the response answers; empty when unknown.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.0.operation
     }
 
     /// All response headers, as the server sent them (the key redacted, if any echoed it).
@@ -175,6 +187,8 @@ pub(crate) struct Attempt {
     pub(crate) again: Option<Duration>,
     /// Boxed: the slot is moved in and out of the thread-local on every poll.
     head: Option<Box<Head>>,
+    /// The operation being called, set by `exec` ([`operation`]) for the head.
+    operation: &'static str,
     /// Set by `exec` when it left the body to the generated code, unread: losing it
     /// there is then a transient failure of this attempt (`attempts!` in `client.rs`).
     pub(crate) body_unread: bool,
@@ -280,6 +294,12 @@ pub(crate) fn again(wait: Duration) {
     with_attempt(|slot| slot.again = Some(wait));
 }
 
+/// Called by `exec` with the operation it calls (its `operationId`), which the head of
+/// the final response will carry.
+pub(crate) fn operation(operation: &'static str) {
+    with_attempt(|slot| slot.operation = operation);
+}
+
 /// Called by `exec` with the final response's status and headers: moves the headers into
 /// the call's slot (when there is one; otherwise they stay where they are). `body_unread`:
 /// the body goes to the generated code unread.
@@ -288,6 +308,7 @@ pub(crate) fn stash(status: StatusCode, headers: &mut HeaderMap, body_unread: bo
         slot.head = Some(Box::new(Head {
             status,
             headers: std::mem::take(headers),
+            operation: slot.operation,
         }));
         slot.body_unread = body_unread;
     });
