@@ -11,11 +11,13 @@
 //! - `package`: package, verify, and use the packages from an application outside
 //! - `msrv`: every crate's `rust-version` covers its dependencies'
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
+//! - `fuzz [--seconds N]`: every cargo-fuzz target in `fuzz/` for N seconds each
 
 mod bench;
 mod comment;
 mod consumer;
 mod field_added;
+mod fuzz;
 mod msrv;
 mod semver;
 
@@ -130,6 +132,16 @@ enum Task {
     /// Add two fields to a copy of the spec and show that the CLI's flags, the sandbox
     /// and the table output carry them with no other edit.
     FieldAdded,
+    /// Run every fuzz target in `fuzz/` (cargo-fuzz) for a while from its seeds; fails
+    /// on a crash, whose input is left in `target/fuzz/artifacts/`.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Only these targets, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+    },
     /// What CI runs: generate --check, lint, and the version bump breaking changes need.
     Check {
         /// Base revision (default: the merge-base of HEAD and main).
@@ -188,6 +200,7 @@ fn main() -> ExitCode {
         Task::Package => consumer::package_and_consume(&root),
         Task::Msrv => msrv::msrv(&root),
         Task::FieldAdded => field_added::run(&root),
+        Task::Fuzz { seconds, targets } => fuzz::fuzz(&root, seconds, &targets),
         Task::Bench {
             rounds,
             build_runs,
