@@ -314,38 +314,29 @@ fn io_error(path: &Path, action: &'static str, e: &std::io::Error) -> ConfigErro
     }
 }
 
-/// `message` without what it quotes (`` `...` `` or `"..."`), which comes from the file
-/// and may be the key (`in-... = 1` is an unknown field named after it); the names of
-/// the file's own settings are kept.
+/// `message` without anything it quotes (`` `...` `` or `"..."`), which comes from the
+/// file and may be the key (`in-... = 1` is an unknown field named after it). A quoted
+/// name may itself hold a quote, so everything from the first quote on goes, except
+/// serde's closing `, expected ...` when it names only this file's settings.
 fn unquoted(message: &str) -> String {
-    const KNOWN: &[&str] = &["api_key", "base_url"];
-    let mut out = String::with_capacity(message.len());
-    let mut rest = message;
-    while let Some(open) = rest.find(['`', '"']) {
-        out.push_str(&rest[..open]);
-        let quote = rest.as_bytes()[open] as char;
-        let after = &rest[open + 1..];
-        // A Debug-quoted string escapes its quotes; a backtick quote has no escapes.
-        let mut escaped = false;
-        let close = after.char_indices().find_map(|(at, c)| {
-            let found = c == quote && !escaped;
-            escaped = quote == '"' && c == '\\' && !escaped;
-            found.then_some(at)
-        });
-        let Some(close) = close else {
-            out.push_str("(not shown)");
-            return out;
-        };
-        let quoted = &after[..close];
-        if KNOWN.contains(&quoted) {
-            out.push_str(&rest[open..open + close + 2]);
-        } else {
-            out.push_str("(not shown)");
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
+    const KNOWN: &[&str] = &["`api_key`", "`base_url`"];
+    let Some(open) = message.find(['`', '"', '\'']) else {
+        return message.to_owned();
+    };
+    let safe = |ending: &&str| {
+        let rest = KNOWN
+            .iter()
+            .fold(ending.to_string(), |rest, name| rest.replace(name, ""));
+        rest.chars()
+            .all(|c| c.is_ascii_lowercase() || c == ' ' || c == ',')
+    };
+    let ending = message
+        .rfind(", expected ")
+        .filter(|&at| at > open)
+        .map(|at| &message[at..])
+        .filter(safe)
+        .unwrap_or("");
+    format!("{}(not shown){ending}", &message[..open])
 }
 
 /// An error at `span` (a byte range) of `text`, as a 1-based line and column. The message
@@ -526,6 +517,8 @@ mod tests {
             (format!("\"{KEY}\" = 1\n"), 1),
             (format!("\n[{KEY}]\n"), 2),
             (format!("base_url = \"{KEY}\"\n"), 1),
+            (format!("{KEY} = 1\n[\"`{KEY}\"]\n"), 2),
+            (format!("[\"`{KEY}`\"]\n"), 1),
         ];
         for (text, want_line) in cases {
             let err = parse(&text).unwrap_err();
@@ -617,10 +610,19 @@ mod tests {
         );
         assert_eq!(
             unquoted(r#"invalid base URL "in-\"x\"": no scheme"#),
-            "invalid base URL (not shown): no scheme"
+            "invalid base URL (not shown)"
         );
         assert_eq!(unquoted("cut `in-x"), "cut (not shown)");
         assert_eq!(unquoted("plain"), "plain");
+        // A name holding a backtick (found by the `config_file` fuzz target).
+        assert_eq!(
+            unquoted("unknown field ``in-x`, expected `api_key` or `base_url`"),
+            "unknown field (not shown), expected `api_key` or `base_url`"
+        );
+        assert_eq!(
+            unquoted("unknown field `in-x, expected abc`"),
+            "unknown field (not shown)"
+        );
     }
 
     #[cfg(unix)]
