@@ -17,7 +17,9 @@ static ROUTER: LazyLock<axum::Router> = LazyLock::new(|| {
 });
 
 static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    // Timers: the sandbox bounds how long a request body may take.
     tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a runtime")
 });
