@@ -80,11 +80,13 @@ pub fn fuzz(root: &Path, seconds: u32, only: &[String]) -> Result<(), String> {
                 .find_map(|l| l.strip_prefix(&format!("stat::{name}:")))
                 .map_or("?".to_owned(), |v| v.trim().to_owned())
         };
-        summary.push(format!(
+        let line = format!(
             "{target:16} {:>12} executions  {:>8} exec/s  0 crashes",
             stat("number_of_executed_units"),
             stat("average_exec_per_sec"),
-        ));
+        );
+        eprintln!("{line}");
+        summary.push(line);
     }
     println!("{}", summary.join("\n"));
     Ok(())
