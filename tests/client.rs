@@ -155,16 +155,37 @@ fn error_cases() -> Vec<ErrorResponse> {
 
 #[tokio::test]
 async fn every_error_kind_is_typed_and_never_shows_the_key() {
+    let spec = insighto_spec::Spec::bundled();
     for case in error_cases() {
         let kind = case.kind;
         let client = case.serve().await;
-        for err in [
-            client.get_profile().await.unwrap_err(),
-            client
-                .update_profile(ID.parse().unwrap(), &UserProfileUpdate::default())
-                .await
-                .unwrap_err(),
+        for (method, path, err) in [
+            (
+                "get",
+                "/api/v1/user",
+                client.get_profile().await.unwrap_err(),
+            ),
+            (
+                "put",
+                "/api/v1/user/{user_id}",
+                client
+                    .update_profile(ID.parse().unwrap(), &UserProfileUpdate::default())
+                    .await
+                    .unwrap_err(),
+            ),
         ] {
+            let operation = spec.operation_at(path, method).unwrap();
+            // A status the operation does not document is unexpected from it.
+            if let Some(status) = err.status()
+                && operation.response(status).is_none()
+            {
+                assert!(
+                    matches!(err, Error::UnexpectedStatus { .. }),
+                    "{kind}: {method} {err:?}"
+                );
+                assert_no_key(&all_text(&err));
+                continue;
+            }
             let ok = match (kind, &err) {
                 ("unauthorized", Error::Unauthorized { detail, .. }) => {
                     detail.starts_with("Not authenticated ")

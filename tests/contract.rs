@@ -217,17 +217,7 @@ async fn every_documented_error_status_becomes_the_error_the_spec_names() {
                     json => json.to_string(),
                 };
                 let server = Scripted::start(vec![Canned::raw(status, &media, body)]).await;
-                let client = server.client();
-                let err = match op.method {
-                    "get" => client.get_profile().await.unwrap_err(),
-                    _ => client
-                        .update_profile(
-                            "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap(),
-                            &types::UserProfileUpdate::default(),
-                        )
-                        .await
-                        .unwrap_err(),
-                };
+                let err = call(&op, &server.client()).await;
                 let what = format!("{} {} -> {status}: {err:?}", op.method, op.path);
                 assert_eq!(err.status(), Some(status), "{what}");
                 match named {
@@ -242,4 +232,48 @@ async fn every_documented_error_status_becomes_the_error_the_spec_names() {
         }
     }
     assert!(checked >= 20, "only {checked} statuses checked");
+}
+
+/// A status an operation does not document is an unexpected status from it, even when
+/// another operation documents it (a 404 to the GET comes from another server, not from
+/// a missing user): the status table is per operation.
+#[tokio::test]
+async fn a_status_another_operation_documents_is_unexpected_from_this_one() {
+    use insighto_tests::scripted::{Canned, Scripted};
+    let operations = spec().operations();
+    let documented: std::collections::BTreeSet<u16> = operations
+        .iter()
+        .flat_map(|op| op.statuses())
+        .filter_map(|key| key.parse().ok())
+        .filter(|status| *status >= 400)
+        .collect();
+    let mut checked = 0;
+    for op in &operations {
+        for &status in documented.iter().filter(|s| op.response(**s).is_none()) {
+            let body = serde_json::json!({"detail": "Not Found"});
+            let server = Scripted::start(vec![Canned::json(status, body)]).await;
+            let err = call(op, &server.client()).await;
+            let what = format!("{} {} -> {status}: {err:?}", op.method, op.path);
+            assert!(
+                matches!(err, insighto::Error::UnexpectedStatus { status: s, .. } if s == status),
+                "{what}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 3, "only {checked} statuses checked");
+}
+
+/// Calls `op` (the GET or the PUT) with `client`; the server is expected to refuse it.
+async fn call(op: &insighto_spec::Operation<'_>, client: &insighto::Client) -> insighto::Error {
+    match op.method {
+        "get" => client.get_profile().await.unwrap_err(),
+        _ => client
+            .update_profile(
+                "3c90c3cc-0d44-4b50-8888-8dd25736052a".parse().unwrap(),
+                &types::UserProfileUpdate::default(),
+            )
+            .await
+            .unwrap_err(),
+    }
 }

@@ -262,8 +262,17 @@ async fn a_key_echoed_in_any_encoding_never_reaches_an_error() {
     for echoed in [KEY.to_owned(), lower.clone(), json_escaped] {
         let body = json!({"detail": [{"loc": ["query", echoed.clone()], "msg": format!("bad {echoed}"), "type": echoed.clone()}]});
         let server = Scripted::start(vec![Canned::json(422, body)]).await;
+        // The PUT documents 422 (to the GET it is an unexpected status, excerpt shown).
+        let err = server
+            .client()
+            .update_profile(USER_ID.parse().unwrap(), &UserProfileUpdate::default())
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+        assert_no_key(&all_text(&err));
+        assert_no_key(&hex_case(&all_text(&err), true));
         let err = server.client().get_profile().await.unwrap_err();
-        assert!(matches!(err, Error::Validation { .. }));
+        assert!(matches!(err, Error::UnexpectedStatus { .. }), "{err:?}");
         assert_no_key(&all_text(&err));
         assert_no_key(&hex_case(&all_text(&err), true));
     }

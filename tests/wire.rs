@@ -235,13 +235,15 @@ async fn sandbox_responses() {
 #[tokio::test]
 async fn error_texts() {
     let mut texts = Vec::new();
+    // Through the PUT, which documents every error status (the GET no 404 or 422).
     for case in error_responses(None) {
         let kind = case.kind;
         let client = case.serve().await;
-        texts.push(format!(
-            "{kind}: {}",
-            client.get_profile().await.unwrap_err()
-        ));
+        let err = client
+            .update_profile(ID.parse().unwrap(), &UserProfileUpdate::default())
+            .await
+            .unwrap_err();
+        texts.push(format!("{kind}: {err}"));
     }
     let client = refused_client();
     texts.push(format!(

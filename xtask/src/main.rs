@@ -14,12 +14,14 @@
 //!   the vendor's published document reviewed against openapi.yaml (`upstream.rs`)
 //! - `drift-issue`: the one issue request the scheduled drift check makes (`drift.rs`)
 //! - `bench`: every performance figure, side by side, into `target/bench/report.md`
+//! - `fuzz [--seconds N]`: every cargo-fuzz target in `fuzz/` for N seconds each
 
 mod bench;
 mod comment;
 mod consumer;
 mod drift;
 mod field_added;
+mod fuzz;
 mod msrv;
 mod semver;
 mod upstream;
@@ -179,6 +181,16 @@ enum Task {
     /// Add two fields to a copy of the spec and show that the CLI's flags, the sandbox
     /// and the table output carry them with no other edit.
     FieldAdded,
+    /// Run every fuzz target in `fuzz/` (cargo-fuzz) for a while from its seeds; fails
+    /// on a crash, whose input is left in `target/fuzz/artifacts/`.
+    Fuzz {
+        /// Seconds per target.
+        #[arg(long, default_value_t = 20)]
+        seconds: u32,
+        /// Only these targets, comma-separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        targets: Vec<String>,
+    },
     /// What CI runs: generate --check, lint, and the version bump breaking changes need.
     Check {
         /// Base revision (default: the merge-base of HEAD and main).
@@ -264,6 +276,7 @@ fn main() -> ExitCode {
             fail_on,
         ),
         Task::FieldAdded => field_added::run(&root),
+        Task::Fuzz { seconds, targets } => fuzz::fuzz(&root, seconds, &targets),
         Task::Bench {
             rounds,
             build_runs,

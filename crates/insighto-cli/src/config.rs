@@ -3,7 +3,7 @@
 //! comes from (flag, then environment, then config file, then default).
 
 use std::{
-    io::{BufRead, IsTerminal},
+    io::{BufRead, IsTerminal, Write as _},
     path::{Path, PathBuf},
 };
 
@@ -12,7 +12,7 @@ use insighto::{
     config::{ConfigFile, Settings},
 };
 
-use crate::{Failure, exit, out};
+use crate::{Failure, exit, out, terminal::escape};
 
 /// What the command line gave explicitly (not from the environment or a default).
 // No `Debug`: it holds the API key as given.
@@ -38,6 +38,9 @@ impl Explicit {
 
     /// The settings for an API command.
     pub fn settings(&self) -> Result<Settings, Failure> {
+        if let Ok(path) = ConfigFile::default_path() {
+            tighten(&path);
+        }
         Ok(Settings::load(
             self.api_key.as_deref(),
             self.base_url.as_deref(),
@@ -56,9 +59,18 @@ fn existing(path: &Path, force: bool, command: &str) -> Result<Option<ConfigFile
         "logout" => "remove",
         _ => "replace",
     };
+    tighten(path);
     match ConfigFile::load(path) {
         Ok(file) => Ok(file),
-        Err(ConfigError::MalformedConfigFile { .. }) if force => Ok(None),
+        Err(ConfigError::MalformedConfigFile { .. } | ConfigError::UnsafeConfigFile { .. })
+            if force =>
+        {
+            Ok(None)
+        }
+        Err(e @ ConfigError::UnsafeConfigFile { .. }) => Err(Failure::new(
+            exit::USAGE,
+            format!("{e}; or run `insighto {command} --force` to {fix} it"),
+        )),
         Err(e @ ConfigError::MalformedConfigFile { .. }) => Err(Failure::new(
             exit::USAGE,
             format!("{e}; fix it, or run `insighto {command} --force` to {fix} it"),
@@ -77,7 +89,13 @@ pub fn read_key() -> Result<String, Failure> {
         stdin.lock().read_line(&mut line).map(|_| line)
     };
     let key = read
-        .map_err(|e| Failure::new(exit::OTHER, format!("cannot read the API key: {e}")))?
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => Failure::new(
+                exit::USAGE,
+                "the API key given is not UTF-8 text: paste the key itself",
+            ),
+            _ => Failure::new(exit::OTHER, format!("cannot read the API key: {e}")),
+        })?
         .trim()
         .to_owned();
     if key.is_empty() {
@@ -121,8 +139,8 @@ pub async fn login(explicit: &Explicit, key: &str, force: bool) -> Result<(), Fa
     let who = crate::terminal::escape(&me.email.unwrap_or_else(|| me.id.to_string()));
     out(&format!(
         "Logged in to {} as {who}.\nThe key is saved in {} (readable only by you); `insighto logout` removes it.\n",
-        client.base_url(),
-        path.display()
+        escape(client.base_url()),
+        shown(&path)
     ));
     Ok(())
 }
@@ -146,7 +164,7 @@ pub fn logout(force: bool) -> Result<(), Failure> {
     match file {
         None if malformed => {
             remove(&path)?;
-            out(&format!("Removed the malformed {}.\n", path.display()));
+            out(&format!("Removed the malformed {}.\n", shown(&path)));
         }
         Some(mut file) if file.api_key.is_some() => {
             file.api_key = None;
@@ -157,10 +175,10 @@ pub fn logout(force: bool) -> Result<(), Failure> {
             }
             out(&format!(
                 "Logged out: the key is removed from {}.\n",
-                path.display()
+                shown(&path)
             ));
         }
-        _ => out(&format!("Not logged in (no key in {}).\n", path.display())),
+        _ => out(&format!("Not logged in (no key in {}).\n", shown(&path))),
     }
     Ok(())
 }
@@ -183,11 +201,46 @@ pub fn show(settings: Option<&Settings>) -> Result<(), Failure> {
     if let Some((key, _)) = &settings.api_key {
         url = insighto::redact_secret(&url, key.expose_secret()).into_owned();
     }
+    // Each line escaped: a path (or the source naming it) may hold any character.
     out(&format!(
-        "config_file  {} {file_state}\napi_key      {key}\nbase_url     {url} (from {url_source})\n",
-        path.display()
+        "config_file  {} {}\napi_key      {}\nbase_url     {} (from {})\n",
+        shown(&path),
+        escape(&file_state),
+        escape(&key),
+        escape(&url),
+        escape(&url_source.to_string()),
     ));
     Ok(())
+}
+
+/// A path as the terminal may show it: its control characters escaped.
+fn shown(path: &Path) -> String {
+    escape(&path.display().to_string())
+}
+
+/// Makes a config file that others can read (but not write: that one is refused by
+/// `ConfigFile::load`) private, with a warning, when it is ours.
+fn tighten(path: &Path) {
+    if let Ok(Some(mode)) = ConfigFile::make_private(path) {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: {} was readable by others (mode {mode:04o}); it is now 0600, as a \
+             file that holds an API key must be",
+            shown(path)
+        );
+    }
+}
+
+/// Refuses `path` (a sandbox database or seed) unless it is a regular file or absent:
+/// opening a FIFO waits for a writer, a device or directory is no database.
+pub fn regular_file_or_absent(path: &Path, what: &str) -> Result<(), Failure> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => Err(Failure::new(
+            exit::USAGE,
+            format!("{what} {} is not a regular file", shown(path)),
+        )),
+        _ => Ok(()),
+    }
 }
 
 #[cfg(unix)]
@@ -201,7 +254,7 @@ fn mode_note(path: &Path) -> String {
             } else {
                 format!(
                     "(mode {mode:04o}: others can read it; run `chmod 600 {}`)",
-                    path.display()
+                    shown(path)
                 )
             }
         }

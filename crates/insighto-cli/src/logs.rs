@@ -7,7 +7,7 @@ use std::{ffi::OsString, io::IsTerminal};
 
 use tracing_subscriber::EnvFilter;
 
-use crate::{Failure, exit, redact};
+use crate::{Failure, exit, redact, terminal::LogStyle};
 
 /// Installs the subscriber.
 pub fn init(secrets: redact::Secrets) -> Result<(), Failure> {
@@ -25,9 +25,13 @@ pub fn init(secrets: redact::Secrets) -> Result<(), Failure> {
         std::io::stderr().is_terminal(),
         std::env::var_os("NO_COLOR"),
     );
+    let style = match json {
+        true => LogStyle::Json,
+        false => LogStyle::Text { ansi },
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::from_env("INSIGHTO_LOG"))
-        .with_writer(redact::RedactingStderr(secrets));
+        .with_writer(redact::RedactingStderr { secrets, style });
     if json {
         builder.json().with_ansi(false).init();
     } else {

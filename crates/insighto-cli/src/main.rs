@@ -44,7 +44,8 @@ struct Cli {
 // No `Debug`: it holds the API key as given.
 #[derive(Args)]
 pub(crate) struct Globals {
-    /// API key (or INSIGHTO_API_KEY); never printed.
+    /// API key (or INSIGHTO_API_KEY); never printed, but other users see it in `ps`:
+    /// prefer `insighto login` or INSIGHTO_API_KEY.
     #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
 
@@ -253,7 +254,8 @@ fn main() -> ExitCode {
             .or(cli.globals.api_key.as_deref()),
     );
     let failed = |failure: Failure| {
-        let message = terminal::escape_keeping_lines(&secrets.redact(&failure.message));
+        // One line: a line separator in the server's text cannot forge another.
+        let message = terminal::escape(&secrets.redact(&failure.message));
         // Not `eprintln!`, which panics when stderr is closed.
         let _ = writeln!(std::io::stderr().lock(), "error: {message}");
         ExitCode::from(failure.code)
@@ -279,6 +281,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result<(), Failure> {
+    let secrets = redact::Secrets::new(prepared.key());
     match cli.command {
         Command::Sandbox(args) => serve_sandbox(args).await,
         Command::Login { force } => {
@@ -317,10 +320,14 @@ async fn run(cli: Cli, explicit: config::Explicit, prepared: Prepared) -> Result
             let (client, _sandbox) =
                 connect(prepared.settings.as_ref(), cli.globals.sandbox, tuning).await?;
             match command {
-                ProfileCommand::Show { json } => print_profile(&client.get_profile().await?, json),
-                ProfileCommand::Update { json, fields } => {
-                    print_profile(&client.update_my_profile(&fields.update).await?, json)
+                ProfileCommand::Show { json } => {
+                    print_profile(&client.get_profile().await?, json, &secrets)
                 }
+                ProfileCommand::Update { json, fields } => print_profile(
+                    &client.update_my_profile(&fields.update).await?,
+                    json,
+                    &secrets,
+                ),
             }
         }
     }
@@ -431,6 +438,11 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
     let where_ = db
         .as_ref()
         .map_or("memory".to_owned(), |p| p.display().to_string());
+    for (path, what) in [(&db, "--db"), (&args.seed, "--seed")] {
+        if let Some(path) = path {
+            config::regular_file_or_absent(path, what)?;
+        }
+    }
     let sandbox = Sandbox::open(&SandboxOptions {
         db,
         seed: args.seed,
@@ -452,9 +464,20 @@ async fn serve_sandbox(args: SandboxArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_profile(profile: &UserProfile, json: bool) -> Result<(), Failure> {
-    let value = serde_json::to_value(profile)
-        .map_err(|e| Failure::new(exit::OTHER, format!("cannot encode the profile: {e}")))?;
+/// Prints the profile with every value redacted (a field may hold the key).
+fn print_profile(
+    profile: &UserProfile,
+    json: bool,
+    secrets: &redact::Secrets,
+) -> Result<(), Failure> {
+    // Only a date-time outside years 1-9999 fails: no Insighto API could have stored it.
+    let mut value = serde_json::to_value(profile).map_err(|e| {
+        Failure::new(
+            exit::UNEXPECTED,
+            format!("the profile cannot be shown: {e}; check --base-url: the Insighto API sends none such"),
+        )
+    })?;
+    secrets.redact_json(&mut value);
     if json {
         out(&format!(
             "{}\n",

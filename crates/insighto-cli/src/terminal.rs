@@ -17,12 +17,35 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// Like [`escape`], but newlines and tabs are kept (for multi-line messages).
-pub fn escape_keeping_lines(text: &str) -> String {
-    text.split('\n')
-        .map(|line| line.split('\t').map(escape).collect::<Vec<_>>().join("\t"))
-        .collect::<Vec<_>>()
-        .join("\n")
+/// How log events are written: JSON objects, or text with or without colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogStyle {
+    Json,
+    Text { ansi: bool },
+}
+
+/// A formatted log event as exactly one line: whatever text of the server's it quotes, a
+/// line separator in it (`\n`, `\r`, U+0085, U+2028, U+2029...) cannot start another,
+/// forged, line. In JSON, where the formatter has escaped what JSON requires, the rest
+/// is written as JSON escapes (`\u2028`), so that each line stays one valid object; in
+/// text, as [`escape`] writes them (the formatter's own colours and tabs are kept).
+pub fn log_line(event: &str, style: LogStyle) -> String {
+    let body = event.strip_suffix('\n').unwrap_or(event);
+    let mut out = String::with_capacity(event.len() + 1);
+    for c in body.chars() {
+        match style {
+            // Every unsafe char is in the Basic Multilingual Plane: one `\uXXXX`.
+            LogStyle::Json if unsafe_char(c) => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            LogStyle::Text { ansi } if unsafe_char(c) && c != '\t' && !(ansi && c == '\u{1b}') => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            _ => out.push(c),
+        }
+    }
+    out.push('\n');
+    out
 }
 
 fn unsafe_char(c: char) -> bool {
@@ -44,6 +67,24 @@ mod tests {
         );
         assert_eq!(escape("evil\u{202e}txt"), "evil\\u{202e}txt");
         assert_eq!(escape("Zoë 😀 ok"), "Zoë 😀 ok");
-        assert_eq!(escape_keeping_lines("a\n\tb\u{1b}"), "a\n\tb\\u{1b}");
+    }
+
+    #[test]
+    fn a_log_event_is_one_line_in_every_style() {
+        let event = "x\ty\nFAKE\r\u{85}\u{2028}\u{2029}\u{1b}[1mz\n";
+        assert_eq!(
+            log_line(event, LogStyle::Text { ansi: false }),
+            "x\ty\\u{a}FAKE\\u{d}\\u{85}\\u{2028}\\u{2029}\\u{1b}[1mz\n"
+        );
+        assert_eq!(
+            log_line(event, LogStyle::Text { ansi: true }),
+            "x\ty\\u{a}FAKE\\u{d}\\u{85}\\u{2028}\\u{2029}\u{1b}[1mz\n"
+        );
+        let json = "{\"m\":\"a\u{2028}b\u{85}\u{7f}\"}\n";
+        let line = log_line(json, LogStyle::Json);
+        assert_eq!(line, "{\"m\":\"a\\u2028b\\u0085\\u007f\"}\n");
+        let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(parsed["m"], "a\u{2028}b\u{85}\u{7f}");
+        assert_eq!(log_line("no newline", LogStyle::Json), "no newline\n");
     }
 }

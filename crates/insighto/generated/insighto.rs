@@ -1835,20 +1835,30 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// The hand-written error each error status of `openapi.yaml` becomes, from its response's `x-insighto-error`.
-pub(crate) fn error_class(status: u16) -> Option<crate::error::ErrorClass> {
+/// The hand-written error each error status of each operation of `openapi.yaml` becomes, from its response's `x-insighto-error`; `None` for a status the operation does not document.
+pub(crate) fn error_class(
+    operation: &str,
+    status: u16,
+) -> Option<crate::error::ErrorClass> {
     #[allow(unreachable_patterns)]
-    match status {
-        400 => Some(crate::error::ErrorClass::BadRequest),
-        401 => Some(crate::error::ErrorClass::Unauthorized),
-        403 => Some(crate::error::ErrorClass::Forbidden),
-        404 => Some(crate::error::ErrorClass::NotFound),
-        413 => Some(crate::error::ErrorClass::BadRequest),
-        414 => Some(crate::error::ErrorClass::BadRequest),
-        422 => Some(crate::error::ErrorClass::Validation),
-        429 => Some(crate::error::ErrorClass::RateLimited),
-        431 => Some(crate::error::ErrorClass::BadRequest),
-        500..=599 => Some(crate::error::ErrorClass::Server),
+    match (operation, status) {
+        ("get_user_profile", 400) => Some(crate::error::ErrorClass::BadRequest),
+        ("get_user_profile", 401) => Some(crate::error::ErrorClass::Unauthorized),
+        ("get_user_profile", 403) => Some(crate::error::ErrorClass::Forbidden),
+        ("get_user_profile", 414) => Some(crate::error::ErrorClass::BadRequest),
+        ("get_user_profile", 429) => Some(crate::error::ErrorClass::RateLimited),
+        ("get_user_profile", 431) => Some(crate::error::ErrorClass::BadRequest),
+        ("get_user_profile", 500..=599) => Some(crate::error::ErrorClass::Server),
+        ("update_user_profile", 400) => Some(crate::error::ErrorClass::BadRequest),
+        ("update_user_profile", 401) => Some(crate::error::ErrorClass::Unauthorized),
+        ("update_user_profile", 403) => Some(crate::error::ErrorClass::Forbidden),
+        ("update_user_profile", 404) => Some(crate::error::ErrorClass::NotFound),
+        ("update_user_profile", 413) => Some(crate::error::ErrorClass::BadRequest),
+        ("update_user_profile", 414) => Some(crate::error::ErrorClass::BadRequest),
+        ("update_user_profile", 422) => Some(crate::error::ErrorClass::Validation),
+        ("update_user_profile", 429) => Some(crate::error::ErrorClass::RateLimited),
+        ("update_user_profile", 431) => Some(crate::error::ErrorClass::BadRequest),
+        ("update_user_profile", 500..=599) => Some(crate::error::ErrorClass::Server),
         _ => None,
     }
 }

@@ -67,18 +67,50 @@ impl ConfigFile {
     }
 
     /// Reads and checks the file at `path`; `Ok(None)` if there is none.
+    ///
+    /// Like ssh with its own files, it refuses ([`ConfigError::UnsafeConfigFile`]) a file
+    /// that is not a regular file (a FIFO would hang the reader), or that someone else
+    /// could have written: writable by group or others, or owned by another user than
+    /// the caller or root, and the same for its directory. A base URL planted there
+    /// would receive the key.
     pub fn load(path: &Path) -> Result<Option<Self>, ConfigError> {
-        match std::fs::read(path) {
-            Ok(bytes) => {
-                let text = String::from_utf8(bytes).map_err(|e| {
-                    let offset = e.utf8_error().valid_up_to();
-                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    malformed(path, &text, Some(offset..offset), "it is not valid UTF-8")
-                })?;
-                Self::parse(&text, path).map(Some)
+        let Some(bytes) = read_trusted(path)? else {
+            return Ok(None);
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let offset = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            malformed(path, &text, Some(offset..offset), "it is not valid UTF-8")
+        })?;
+        Self::parse(&text, path).map(Some)
+    }
+
+    /// Makes the file at `path` private (0600) if it is a regular file of the caller's
+    /// that others can read but not write, and returns the mode it had; `None` if it
+    /// needed nothing, is not the caller's or is absent (one that others can write is
+    /// left for [`load`](Self::load) to refuse: its contents cannot be trusted).
+    pub fn make_private(path: &Path) -> Result<Option<u32>, ConfigError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let meta = match std::fs::metadata(path) {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(io_error(path, "read", &e)),
+            };
+            let mode = meta.mode() & 0o777;
+            let loose = mode & 0o077 != 0 && mode & 0o022 == 0;
+            if !meta.is_file() || !loose || meta.uid() != effective_uid() {
+                return Ok(None);
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(io_error(path, "read", &e)),
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| io_error(path, "write", &e))?;
+            Ok(Some(mode))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = path;
+            Ok(None)
         }
     }
 
@@ -134,6 +166,8 @@ impl ConfigFile {
         builder
             .create(dir)
             .map_err(|e| io_error(dir, "create", &e))?;
+        #[cfg(unix)]
+        private_dir(dir)?;
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
         let written = write_private(&temp, self.to_text().as_bytes())
@@ -144,6 +178,121 @@ impl ConfigFile {
         }
         Ok(())
     }
+}
+
+/// The bytes of the file at `path` if it is there and trusted (see [`ConfigFile::load`]).
+fn read_trusted(path: &Path) -> Result<Option<Vec<u8>>, ConfigError> {
+    use std::io::Read;
+    // Checked before opening: opening a FIFO for reading blocks until a writer comes.
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_error(path, "read", &e)),
+    };
+    trusted(path, &meta)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Without blocking, in case it was replaced by a FIFO since: checked again below.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK);
+    let mut file = options.open(path).map_err(|e| io_error(path, "read", &e))?;
+    let meta = file.metadata().map_err(|e| io_error(path, "read", &e))?;
+    trusted(path, &meta)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| io_error(path, "read", &e))?;
+    Ok(Some(bytes))
+}
+
+/// Refuses a config file that is not a regular file, or that others could have written
+/// (itself or its directory).
+fn trusted(path: &Path, meta: &std::fs::Metadata) -> Result<(), ConfigError> {
+    let unsafe_file = |reason: &str, fix: String| ConfigError::UnsafeConfigFile {
+        path: path.to_owned(),
+        reason: reason.to_owned(),
+        fix,
+    };
+    if !meta.is_file() {
+        return Err(unsafe_file(
+            "it is not a regular file",
+            "remove it, or run `insighto login --force` to replace it".to_owned(),
+        ));
+    }
+    #[cfg(unix)]
+    {
+        let shown = path.display();
+        check_owner_and_mode(
+            meta,
+            "it",
+            &|reason, fix| unsafe_file(reason, fix),
+            &shown,
+            "600",
+        )?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let dir_meta = std::fs::metadata(dir).map_err(|e| io_error(dir, "read", &e))?;
+            let shown = dir.display();
+            check_owner_and_mode(
+                &dir_meta,
+                "its directory",
+                &|reason, fix| unsafe_file(reason, fix),
+                &shown,
+                "700",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Owned by us or root, and writable by its owner only.
+#[cfg(unix)]
+fn check_owner_and_mode(
+    meta: &std::fs::Metadata,
+    what: &str,
+    error: &dyn Fn(&str, String) -> ConfigError,
+    shown: &dyn std::fmt::Display,
+    private: &str,
+) -> Result<(), ConfigError> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = meta.uid();
+    if owner != 0 && owner != effective_uid() {
+        return Err(error(
+            &format!("{what} belongs to another user (uid {owner})"),
+            format!("check who put it there, then run `chown $(id -u) {shown}`"),
+        ));
+    }
+    let mode = meta.mode() & 0o777;
+    if mode & 0o022 != 0 {
+        return Err(error(
+            &format!("others can write {what} (mode {mode:04o})"),
+            format!("check its contents, then run `chmod {private} {shown}`"),
+        ));
+    }
+    Ok(())
+}
+
+/// The user this process acts as.
+#[cfg(unix)]
+fn effective_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
+/// Makes the config directory private (0700) when it is ours and others may enter it,
+/// and refuses one that others can write and we cannot fix.
+#[cfg(unix)]
+fn private_dir(dir: &Path) -> Result<(), ConfigError> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::metadata(dir).map_err(|e| io_error(dir, "read", &e))?;
+    if meta.uid() == effective_uid() && meta.mode() & 0o077 != 0 {
+        return std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| io_error(dir, "write", &e));
+    }
+    let error = |reason: &str, fix: String| ConfigError::UnsafeConfigFile {
+        path: dir.to_owned(),
+        reason: reason.to_owned(),
+        fix,
+    };
+    check_owner_and_mode(&meta, "its directory", &error, &dir.display(), "700")
 }
 
 /// Creates `path` readable by its owner only and writes `bytes` to disk.
@@ -165,7 +314,33 @@ fn io_error(path: &Path, action: &'static str, e: &std::io::Error) -> ConfigErro
     }
 }
 
-/// An error at `span` (a byte range) of `text`, as a 1-based line and column.
+/// `message` without anything it quotes (`` `...` `` or `"..."`), which comes from the
+/// file and may be the key (`in-... = 1` is an unknown field named after it). A quoted
+/// name may itself hold a quote, so everything from the first quote on goes, except
+/// serde's closing `, expected ...` when it names only this file's settings.
+fn unquoted(message: &str) -> String {
+    const KNOWN: &[&str] = &["`api_key`", "`base_url`"];
+    let Some(open) = message.find(['`', '"', '\'']) else {
+        return message.to_owned();
+    };
+    let safe = |ending: &&str| {
+        let rest = KNOWN
+            .iter()
+            .fold(ending.to_string(), |rest, name| rest.replace(name, ""));
+        rest.chars()
+            .all(|c| c.is_ascii_lowercase() || c == ' ' || c == ',')
+    };
+    let ending = message
+        .rfind(", expected ")
+        .filter(|&at| at > open)
+        .map(|at| &message[at..])
+        .filter(safe)
+        .unwrap_or("");
+    format!("{}(not shown){ending}", &message[..open])
+}
+
+/// An error at `span` (a byte range) of `text`, as a 1-based line and column. The message
+/// quotes nothing of the file ([`unquoted`]).
 fn malformed(path: &Path, text: &str, span: Option<Range<usize>>, message: &str) -> ConfigError {
     let offset = span.map_or(0, |s| s.start).min(text.len());
     let before = text.get(..offset).unwrap_or(text);
@@ -175,7 +350,7 @@ fn malformed(path: &Path, text: &str, span: Option<Range<usize>>, message: &str)
         path: path.to_owned(),
         line,
         column,
-        message: message.to_owned(),
+        message: unquoted(message),
     }
 }
 
@@ -338,6 +513,12 @@ mod tests {
             ("\n\napi_key = \"in- spaced\"\n".to_owned(), 3),
             (format!("api_key = {KEY}\n"), 1),
             ("[api_key]\n".to_owned(), 1),
+            (format!("{KEY} = 1\n"), 1),
+            (format!("\"{KEY}\" = 1\n"), 1),
+            (format!("\n[{KEY}]\n"), 2),
+            (format!("base_url = \"{KEY}\"\n"), 1),
+            (format!("{KEY} = 1\n[\"`{KEY}\"]\n"), 2),
+            (format!("[\"`{KEY}`\"]\n"), 1),
         ];
         for (text, want_line) in cases {
             let err = parse(&text).unwrap_err();
@@ -419,6 +600,74 @@ mod tests {
             nothing.client_builder().err(),
             Some(ConfigError::MissingApiKey)
         );
+    }
+
+    #[test]
+    fn messages_quote_nothing_of_the_file_but_setting_names() {
+        assert_eq!(
+            unquoted("unknown field `in-x`, expected `api_key` or `base_url`"),
+            "unknown field (not shown), expected `api_key` or `base_url`"
+        );
+        assert_eq!(
+            unquoted(r#"invalid base URL "in-\"x\"": no scheme"#),
+            "invalid base URL (not shown)"
+        );
+        assert_eq!(unquoted("cut `in-x"), "cut (not shown)");
+        assert_eq!(unquoted("plain"), "plain");
+        // A name holding a backtick (found by the `config_file` fuzz target).
+        assert_eq!(
+            unquoted("unknown field ``in-x`, expected `api_key` or `base_url`"),
+            "unknown field (not shown), expected `api_key` or `base_url`"
+        );
+        assert_eq!(
+            unquoted("unknown field `in-x, expected abc`"),
+            "unknown field (not shown)"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_regular_file_nobody_else_could_write_is_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("insighto").join("config.toml");
+        let file = ConfigFile {
+            api_key: Some(ApiKey::new(KEY).unwrap()),
+            base_url: None,
+        };
+        file.save(&path).unwrap();
+        let set = |p: &Path, mode: u32| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let refused = |fix: &str| match ConfigFile::load(&path) {
+            Err(e @ ConfigError::UnsafeConfigFile { .. }) => {
+                let shown = e.to_string();
+                assert!(shown.contains(fix), "{shown}");
+                assert!(!shown.contains("0123456789"), "{shown}");
+            }
+            other => panic!("{other:?}"),
+        };
+        set(&path, 0o666);
+        refused("chmod 600");
+        assert_eq!(
+            ConfigFile::make_private(&path).unwrap(),
+            None,
+            "refused, not fixed"
+        );
+        set(&path, 0o640);
+        assert_eq!(ConfigFile::load(&path).unwrap(), Some(file.clone()));
+        assert_eq!(ConfigFile::make_private(&path).unwrap(), Some(0o640));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(ConfigFile::make_private(&path).unwrap(), None);
+        set(path.parent().unwrap(), 0o777);
+        refused("chmod 700");
+        // Saving into a directory of ours makes it private again.
+        file.save(&path).unwrap();
+        assert_eq!(mode(path.parent().unwrap()), 0o700);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        refused("not a regular file");
     }
 
     #[cfg(unix)]

@@ -72,6 +72,17 @@ pub enum ConfigError {
         /// The operating system's reason.
         reason: String,
     },
+    /// The config file is not a regular file, or others could have written it or the
+    /// directory it is in (as ssh refuses its own): it is not read.
+    #[error("refusing the config file {}: {reason}; {fix}", path.display())]
+    UnsafeConfigFile {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        reason: String,
+        /// How to fix it, such as `run chmod 600 <path>`.
+        fix: String,
+    },
     /// The config file has no `api_key` (or does not exist).
     #[error("no API key in {}: run `insighto login` or set INSIGHTO_API_KEY", .0.display())]
     NoKeyInConfigFile(std::path::PathBuf),
@@ -91,7 +102,8 @@ fn summarize_findings(findings: &[crate::Finding], omitted: usize) -> String {
 }
 
 /// The errors an error status can become, as `openapi.yaml` names them on each response
-/// (`x-insighto-error`); the generated `error_class` maps statuses to these.
+/// (`x-insighto-error`); the generated `error_class` maps each operation's statuses to
+/// these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorClass {
     BadRequest,
@@ -541,7 +553,8 @@ impl Error {
     ) -> Self {
         let detail = || detail_text(body, key);
         let status = response.status();
-        match crate::generated::error_class(status) {
+        // Per operation: a status it does not document is not the API's answer.
+        match crate::generated::error_class(response.operation(), status) {
             Some(ErrorClass::BadRequest) => Self::BadRequest {
                 status,
                 detail: detail(),

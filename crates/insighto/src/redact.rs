@@ -5,6 +5,10 @@
 //! pairs), Debug-escaped (`\"`, `\\`), or in a mix of these. Rather than list every
 //! encoded form, the matcher reads the text one key character at a time and accepts any
 //! of the ways that character can be written.
+//!
+//! The secret part of an Insighto key (the characters after `in-`) is hidden on its own
+//! too, when it is long enough that it cannot be ordinary text: a server may echo it
+//! without its prefix.
 
 use std::borrow::Cow;
 
@@ -38,17 +42,23 @@ pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
             false => blank_key_parameters(text),
         };
     }
+    let part = secret_part(&wanted);
     let bytes = text.as_bytes();
     let mut out = String::new();
     let mut copied = 0;
     let mut i = 0;
     let mut memo = Memo::new();
     while i < bytes.len() {
-        // A fresh table per start keeps memory to what one occurrence can reach.
-        if !memo.is_empty() {
-            memo = Memo::new();
-        }
-        match longest_match(bytes, i, &wanted, 0, &mut memo) {
+        // A fresh table per start (and per pattern) keeps memory to what one occurrence
+        // can reach.
+        let mut find = |pattern: &[char]| {
+            if !memo.is_empty() {
+                memo = Memo::new();
+            }
+            longest_match(bytes, i, pattern, 0, &mut memo)
+        };
+        let found = find(&wanted).or_else(|| part.and_then(&mut find));
+        match found {
             Some(end) => {
                 out.push_str(&text[copied..i]);
                 out.push_str(REDACTED);
@@ -63,6 +73,16 @@ pub fn redact_secret<'a>(text: &'a str, secret: &str) -> Cow<'a, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(blank_key_parameters(&out).into_owned())
+}
+
+/// The shortest secret part (after `in-`) hidden on its own: a short one, such as a
+/// test key's `in-a+b/c`, would also match ordinary text. Insighto's have 43 characters.
+const MIN_SECRET_PART: usize = 20;
+
+/// The characters after `in-`, when there are at least [`MIN_SECRET_PART`] of them.
+fn secret_part(secret: &[char]) -> Option<&[char]> {
+    let part = secret.strip_prefix(&['i', 'n', '-'][..])?;
+    (part.len() >= MIN_SECRET_PART).then_some(part)
 }
 
 /// How a key parameter's value is introduced in a URL, an encoded URL or JSON.
@@ -157,14 +177,15 @@ fn ways(text: &[u8], c: char) -> Vec<usize> {
         found.push(raw.len());
     }
     percent(text, raw, 0, &mut found);
-    let escaped: &[u8] = match c {
-        '/' => b"\\/",
-        '"' => b"\\\"",
-        '\\' => b"\\\\",
-        _ => b"",
-    };
-    if !escaped.is_empty() && text.starts_with(escaped) {
-        found.push(escaped.len());
+    // JSON- or Debug-escaped, once or more: a JSON text quoted in another (an excerpt of
+    // an error body) writes `\/` as `\\/` or `\\\/`.
+    let slashes = backslashes(text);
+    match c {
+        '/' | '"' if slashes > 0 && text.get(slashes) == Some(&(c as u8)) => {
+            found.push(slashes + 1);
+        }
+        '\\' if slashes >= 2 => found.push(2),
+        _ => {}
     }
     let mut units = [0u16; 2];
     let mut at = 0;
@@ -201,13 +222,27 @@ fn percent(text: &[u8], bytes: &[u8], at: usize, found: &mut Vec<usize>) {
     }
 }
 
-/// `\uXXXX` at the start of `s`: the UTF-16 unit and the length.
+/// How many backslashes `s` starts with, up to [`MAX_ESCAPES`].
+fn backslashes(s: &[u8]) -> usize {
+    s.iter()
+        .take(MAX_ESCAPES)
+        .take_while(|&&b| b == b'\\')
+        .count()
+}
+
+/// The most backslashes an escape is looked for behind (JSON quoted in JSON, and so on):
+/// bounded, so that a text of backslashes costs no more per character.
+const MAX_ESCAPES: usize = 8;
+
+/// `\uXXXX` at the start of `s` (its backslash escaped again, perhaps): the UTF-16 unit
+/// and the length.
 fn json_unit(s: &[u8]) -> Option<(u16, usize)> {
-    if !matches!(s.get(..2), Some(b"\\u" | b"\\U")) {
+    let slashes = backslashes(s);
+    if slashes == 0 || !matches!(s.get(slashes), Some(b'u' | b'U')) {
         return None;
     }
-    let text = std::str::from_utf8(s.get(2..6)?).ok()?;
-    u16::from_str_radix(text, 16).ok().map(|u| (u, 6))
+    let text = std::str::from_utf8(s.get(slashes + 1..slashes + 5)?).ok()?;
+    u16::from_str_radix(text, 16).ok().map(|u| (u, slashes + 5))
 }
 
 #[cfg(test)]
@@ -275,6 +310,9 @@ mod tests {
             "%69%6E%2D%53eCrEt+key/with=odd&chars0123".to_owned(),
             "in-SeCrEt\\u002bkey\\/with\\u003dodd\\u0026chars0123".to_owned(),
             "in-SeCrEt\\u002Bkey\\u002Fwith=odd&chars0123".to_owned(),
+            // JSON quoted in JSON.
+            "in-SeCrEt\\\\u002Bkey\\\\/with=odd&chars0123".to_owned(),
+            "in-SeCrEt+key\\\\\\/with=odd&chars0123".to_owned(),
         ];
         for form in forms {
             let text = format!("before {form} after");
@@ -297,5 +335,33 @@ mod tests {
         assert_eq!(redact_secret("%", "%"), REDACTED);
         assert_eq!(redact_secret("x%2541y", "%41"), "x[REDACTED]y");
         assert_eq!(redact_secret("é%2", "x"), "é%2");
+    }
+
+    #[test]
+    fn the_secret_part_alone_is_hidden_when_long_enough() {
+        let key = "in-Zx9Vq2Lm8Tr4Wp6Ks1Hd3Fg5Jb7Nc0Yu2Ie4Oa6Rt8";
+        let part = &key[3..];
+        for (text, shown) in [
+            (format!("bad {part}!"), "bad [REDACTED]!".to_owned()),
+            (format!("{key} {part}"), format!("{REDACTED} {REDACTED}")),
+            (
+                format!("x {}", part.replace('Z', "%5a")),
+                format!("x {REDACTED}"),
+            ),
+            (format!("in-\\u002d{part}"), format!("in-\\u002d{REDACTED}")),
+        ] {
+            assert_eq!(redact_secret(&text, key), shown, "{text}");
+        }
+        // A short key's tail is ordinary text: only the whole key is hidden.
+        let short = "in-abc";
+        assert_eq!(
+            redact_secret("abc in-abc", short),
+            format!("abc {REDACTED}")
+        );
+        let just_short = format!("in-{}", &part[..MIN_SECRET_PART - 1]);
+        assert_eq!(
+            redact_secret(&part[..MIN_SECRET_PART - 1], &just_short),
+            &part[..MIN_SECRET_PART - 1]
+        );
     }
 }

@@ -41,7 +41,8 @@ pub struct ResponseMeta(Box<Head>);
 pub(crate) struct Head {
     pub(crate) status: StatusCode,
     pub(crate) headers: HeaderMap,
-    /// The operation it answers (its `operationId`), for the conformance check.
+    /// The operation it answers (its `operationId`): it decides what an error status
+    /// means (the generated `error_class`) and what the conformance check expects.
     pub(crate) operation: &'static str,
 }
 
@@ -82,6 +83,11 @@ impl ResponseMeta {
     /// The HTTP status code, such as 200.
     pub fn status(&self) -> u16 {
         self.0.status.as_u16()
+    }
+
+    /// The operation (`operationId`) the response answers; empty when unknown.
+    pub(crate) fn operation(&self) -> &'static str {
+        self.0.operation
     }
 
     /// All response headers, as the server sent them (the key redacted, if any echoed it).
