@@ -46,23 +46,29 @@ struct Cli {
 pub(crate) struct Globals {
     /// API key (or INSIGHTO_API_KEY); never printed, but other users see it in `ps`:
     /// prefer `insighto login` or INSIGHTO_API_KEY.
-    #[arg(long, global = true, env = "INSIGHTO_API_KEY", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        env = "INSIGHTO_API_KEY",
+        hide_env_values = true
+    )]
     api_key: Option<String>,
 
     /// Base URL of the API.
-    #[arg(long, global = true, env = "INSIGHTO_BASE_URL", hide_env_values = true, default_value = insighto::DEFAULT_BASE_URL)]
+    #[arg(long, global = true, help_heading = "Global options", env = "INSIGHTO_BASE_URL", hide_env_values = true, default_value = insighto::DEFAULT_BASE_URL)]
     base_url: String,
 
     /// Run against an embedded sandbox whose state persists in your data directory.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     sandbox: bool,
 
     /// Seconds each attempt may take, from connecting to the last byte (default 30).
-    #[arg(long, global = true, env = "INSIGHTO_TIMEOUT", value_name = "SECONDS", value_parser = parse_timeout)]
+    #[arg(long, global = true, help_heading = "Global options", env = "INSIGHTO_TIMEOUT", value_name = "SECONDS", value_parser = parse_timeout)]
     timeout: Option<std::time::Duration>,
 
     /// How many times a failed attempt is repeated (default 2; 0 turns retries off).
-    #[arg(long, global = true, env = "INSIGHTO_RETRIES", value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
+    #[arg(long, global = true, help_heading = "Global options", env = "INSIGHTO_RETRIES", value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: Option<u32>,
 }
 
