@@ -43,3 +43,20 @@ mod tests {
         assert_eq!(profile_id(bad.as_bytes()).unwrap().to_string(), id);
     }
 }
+
+#[cfg(test)]
+mod float_tests {
+    use crate::types::UserProfileResponse;
+
+    /// Found by the `decode` fuzz target: a number in `meta` must read as exactly the
+    /// number sent, or it re-encodes as another one.
+    #[test]
+    fn numbers_read_exactly_and_re_encode_the_same() {
+        let body = r#"{"message":"ok","meta":{"n":-1.555e44},"data":{"id":"3c90c3cc-0d44-4b50-444d-48d25736052a"}}"#;
+        let envelope: UserProfileResponse = serde_json::from_str(body).unwrap();
+        let json = serde_json::to_string(&envelope).unwrap();
+        let again: UserProfileResponse = serde_json::from_str(&json).unwrap();
+        assert_eq!(serde_json::to_string(&again).unwrap(), json);
+        assert!(json.contains("-1.555e+44"), "{json}");
+    }
+}
