@@ -1,6 +1,7 @@
 //! `cargo xtask`: maintainer tasks for the spec and the generated client.
 //!
-//! - `generate [--check]`: regenerate the checked-in copy of the generated client
+//! - `generate [--check]`: regenerate the checked-in copy of the generated client (and,
+//!   without `--check`, the status-to-error table of `insighto::Error`'s docs)
 //! - `lint`: the project's own spec rules
 //! - `diff [--base REV | --base-file OLD] [--head-file NEW] [--format markdown|json]
 //!   [--fail-on breaking|any|none] [--semver-checks]`
@@ -46,6 +47,9 @@ const GENERATED_COPY: &str = "crates/insighto/generated/insighto.rs";
 /// The copy of `openapi.yaml` that travels in the `insighto-spec` package, which the
 /// client's `build.rs` and the sandbox read.
 const SPEC_COPY: &str = "crates/insighto-spec/openapi.yaml";
+/// The status-to-error table of `insighto::Error`'s docs (`insighto-cli`'s
+/// `error_table.rs` writes and checks it).
+const ERROR_TABLE: &str = "crates/insighto/src/error_table.md";
 /// The same document as JSON, for builds of `insighto-spec` without its YAML reader.
 const SPEC_JSON_COPY: &str = "crates/insighto-spec/openapi.json";
 
@@ -58,7 +62,8 @@ struct Xtask {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Copy openapi.yaml into insighto-spec and regenerate the checked-in client from it.
+    /// Copy openapi.yaml into insighto-spec and regenerate the checked-in client and the
+    /// docs' status-to-error table from it.
     Generate {
         /// Do not write; fail with a diff if the copy is stale.
         #[arg(long)]
@@ -334,7 +339,25 @@ fn generate(root: &Path, check: bool) -> Result<(), String> {
     let json_copied = refresh(root, SPEC_JSON_COPY, &json, check);
     let code = insighto_codegen::generate(&spec).map_err(|e| e.to_string())?;
     let generated = refresh(root, GENERATED_COPY, &code, check);
-    copied.and(json_copied).and(generated)
+    copied.and(json_copied).and(generated)?;
+    if !check {
+        // The docs' status-to-error table is written by the test that checks it, the one
+        // place that sees the client and the CLI's exit codes together; `cargo test`
+        // checks it.
+        run(Command::new(env!("CARGO"))
+            .current_dir(root)
+            .env("INSIGHTO_BLESS", "1")
+            .args([
+                "test",
+                "-p",
+                "insighto-cli",
+                "--bin",
+                "insighto",
+                "error_table",
+            ]))?;
+        println!("wrote {ERROR_TABLE}");
+    }
+    Ok(())
 }
 
 /// The spec as the JSON copy holds it: pretty-printed, keys in name order.

@@ -6,6 +6,8 @@
 mod completions;
 mod config;
 mod doctor;
+#[cfg(test)]
+mod error_table;
 mod exits;
 mod fields;
 mod logs;

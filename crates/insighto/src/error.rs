@@ -116,6 +116,15 @@ pub(crate) enum ErrorClass {
 }
 
 /// A failed API call.
+///
+/// # Which status becomes which error
+///
+/// Each error status an operation of `openapi.yaml` documents, the variant its
+/// response names (`x-insighto-error`), whether [`Error::is_retryable`] says a retry can
+/// help, and the exit code of the `insighto` command-line tool. A test generates this
+/// table from the spec and checks each row with a real call.
+///
+#[doc = include_str!("error_table.md")]
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
