@@ -1,6 +1,4 @@
-//! The API contract as data: `openapi.yaml` read as JSON, turned into JSON Schema for
-//! validators, checked against the project's own rules ([`lint`]), and compared with
-//! another revision ([`diff`]). Used by `cargo xtask` and by the contract tests.
+#![doc = include_str!("../README.md")]
 
 pub mod corpus;
 pub mod diff;
@@ -110,7 +108,7 @@ mod tests {
 
     #[test]
     fn nullable_and_refs_convert() {
-        let spec = Spec::parse(include_str!("../../../openapi.yaml")).unwrap();
+        let spec = Spec::parse(insighto_spec::OPENAPI_YAML).unwrap();
         let profile = json!({"$ref": "#/components/schemas/UserProfile"});
         assert!(
             spec.validate(

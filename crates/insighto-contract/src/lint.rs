@@ -382,7 +382,7 @@ mod tests {
     use super::*;
 
     fn spec() -> Spec {
-        Spec::parse(include_str!("../../../openapi.yaml")).unwrap()
+        Spec::parse(insighto_spec::OPENAPI_YAML).unwrap()
     }
 
     fn rules_after(edit: impl FnOnce(&mut Value)) -> Vec<(String, &'static str)> {
