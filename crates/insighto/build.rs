@@ -17,7 +17,7 @@ fn main() {
 
 #[cfg(feature = "codegen")]
 fn generate() -> String {
-    insighto_codegen::generate(insighto_spec::OPENAPI_YAML).unwrap_or_else(|e| panic!("{e}"))
+    insighto_codegen::generate(insighto_codegen::OPENAPI_YAML).unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[cfg(not(feature = "codegen"))]

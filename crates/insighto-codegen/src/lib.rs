@@ -71,6 +71,9 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
 }
 
 pub use insighto_spec::{ERROR_EXTENSION, RUST_TYPE_EXTENSION};
+/// The spec the `insighto` client is generated from: its `build.rs` reads it from here, so
+/// that its build script depends on the spec only when it generates.
+pub use insighto_spec::OPENAPI_YAML;
 
 /// progenitor's settings for this API.
 pub fn settings(spec: &OpenAPI) -> GenerationSettings {
