@@ -70,10 +70,10 @@ pub fn generate(spec: &str) -> Result<String, CodegenError> {
     Ok(format!("{HEADER}\n{}", prettyplease::unparse(&file)))
 }
 
-pub use insighto_spec::{ERROR_EXTENSION, RUST_TYPE_EXTENSION};
 /// The spec the `insighto` client is generated from: its `build.rs` reads it from here, so
 /// that its build script depends on the spec only when it generates.
 pub use insighto_spec::OPENAPI_YAML;
+pub use insighto_spec::{ERROR_EXTENSION, RUST_TYPE_EXTENSION};
 
 /// progenitor's settings for this API.
 pub fn settings(spec: &OpenAPI) -> GenerationSettings {

@@ -75,13 +75,12 @@ pub fn build_cost(root: &Path) -> Result<Section, String> {
                 2,
                 &thresholds::CONSUMER_LEAN,
             ),
-            Verdict::reported(
+            Verdict::against(
                 "consumer clean build, default / floor (CPU)",
                 default,
                 2,
-                "×",
-            )
-            .note("keep it from growing"),
+                &thresholds::CONSUMER_DEFAULT,
+            ),
         ],
     })
 }

@@ -14,8 +14,8 @@ enum Check {
     Threshold(&'static Threshold),
     /// A condition without a figure: it holds or not.
     Holds(bool),
-    /// A figure shown for the record, with no target, and an optional note.
-    Reported(Option<&'static str>),
+    /// A figure shown for the record, with no target.
+    Reported,
 }
 
 /// A measured value and how the report prints it.
@@ -66,7 +66,7 @@ impl Verdict {
         decimals: usize,
         unit: &'static str,
     ) -> Self {
-        Self::new(name, value, decimals, unit, Check::Reported(None))
+        Self::new(name, value, decimals, unit, Check::Reported)
     }
 
     /// A condition that holds or not.
@@ -104,20 +104,12 @@ impl Verdict {
         self
     }
 
-    /// A note after "reported" (for a figure without a target).
-    pub fn note(mut self, note: &'static str) -> Self {
-        if let Check::Reported(n) = &mut self.check {
-            *n = Some(note);
-        }
-        self
-    }
-
     /// Whether the verdict passes; `None` for a figure without a target.
     pub fn pass(&self) -> Option<bool> {
         match self.check {
             Check::Threshold(t) => Some(t.bound.holds(self.measured.as_ref()?.value)),
             Check::Holds(ok) => Some(ok),
-            Check::Reported(_) => None,
+            Check::Reported => None,
         }
     }
 }
@@ -144,8 +136,7 @@ impl fmt::Display for Verdict {
                 t.unit,
                 mark(self.pass() == Some(true))
             ),
-            Check::Reported(Some(note)) => write!(f, "reported; {note})"),
-            Check::Reported(None) | Check::Holds(_) => write!(f, "reported)"),
+            Check::Reported | Check::Holds(_) => write!(f, "reported)"),
         }
     }
 }
@@ -263,13 +254,8 @@ mod tests {
         let v = Verdict::reported("a / b", 1.5, 2, "×");
         assert_eq!(v.pass(), None);
         assert_eq!(v.to_string(), "a / b = **1.50×** (reported)");
-        let v = Verdict::reported("a / b", 0.9, 2, "")
-            .detail("9 vs 10")
-            .note("keep it");
-        assert_eq!(
-            v.to_string(),
-            "a / b = **0.90** (9 vs 10; reported; keep it)"
-        );
+        let v = Verdict::reported("a / b", 0.9, 2, "").detail("9 vs 10");
+        assert_eq!(v.to_string(), "a / b = **0.90** (9 vs 10; reported)");
         assert_eq!(Verdict::holds("fresh", true).to_string(), "fresh: ✅");
         assert_eq!(
             Verdict::holds("fresh", false).to_string(),

@@ -102,6 +102,14 @@ pub static SANDBOX_VS_LIMIT: Threshold = Threshold {
           framework alone serves",
 };
 
+pub static CONSUMER_DEFAULT: Threshold = Threshold {
+    name: "CPU time of a clean build of an application on insighto's defaults / on the floor",
+    bound: Bound::AtMost(1.10),
+    unit: "×",
+    why: "the default is the cheap build (the checked-in client, no progenitor): at most a \
+          tenth more than the least a hand-written client of this API needs",
+};
+
 pub static CONSUMER_LEAN: Threshold = Threshold {
     name: "CPU time of a clean build of an application on lean insighto / on the floor",
     bound: Bound::AtMost(1.25),
