@@ -289,8 +289,8 @@ fn main() -> ExitCode {
             consumer_only: true,
             ..
         } => {
-            let _ = (rounds, build_runs, load_seconds);
-            bench::consumer_only(&root)
+            let _ = (rounds, load_seconds);
+            bench::consumer_only(&root, build_runs)
         }
         Task::Bench {
             rounds,

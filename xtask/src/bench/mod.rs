@@ -125,7 +125,7 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
     say("consumer build cost");
     report.add(
         "5. What a dependency costs (clean build of an application outside the workspace)",
-        consumer_cost::build_cost(root)?,
+        consumer_cost::build_cost(root, options.build_runs)?,
     );
     report.add(
         FIXTURE_HEADING,
@@ -138,8 +138,8 @@ const FIXTURE_HEADING: &str =
     "6. The sandbox as a test fixture vs wiremock (tests each starting their own, in-process)";
 
 /// `cargo xtask bench --consumer-only`: just the consumer build-cost section.
-pub fn consumer_only(root: &Path) -> Result<(), String> {
-    let section = consumer_cost::build_cost(root)?;
+pub fn consumer_only(root: &Path, build_runs: usize) -> Result<(), String> {
+    let section = consumer_cost::build_cost(root, build_runs)?;
     println!("{}", section.body);
     for v in section.verdicts {
         println!("- {v}");
