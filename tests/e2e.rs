@@ -1,11 +1,12 @@
 //! The client against the sandbox over real loopback HTTP: every operation and every
-//! documented error, persistence and concurrency.
+//! documented error, persistence and concurrency. What the client refuses to send (no
+//! key, malformed bodies, other paths and methods) goes to the router in-process (`raw`).
 
 use std::time::Duration;
 
 use insighto::{Error, Patch, types::UserProfileUpdate};
 use insighto_sandbox::{Account, Sandbox, SandboxOptions};
-use insighto_tests::{TestServer, running, text_fields};
+use insighto_tests::{TestServer, raw, running, text_fields};
 use serde_json::json;
 
 fn update(f: impl FnOnce(&mut UserProfileUpdate)) -> UserProfileUpdate {
@@ -90,12 +91,14 @@ async fn missing_and_unknown_keys_are_401() {
         matches!(&err, Error::Unauthorized { detail, .. } if detail == "Invalid API key"),
         "{err:?}"
     );
-    let raw = reqwest::get(format!("{}/api/v1/user", sandbox.url()))
-        .await
-        .unwrap();
-    assert_eq!(raw.status(), 401);
-    let body: serde_json::Value = raw.json().await.unwrap();
-    assert_eq!(body, json!({"detail": "Not authenticated"}));
+    let missing = raw::get("/api/v1/user").send(sandbox.router()).await;
+    assert_eq!(missing.status, 401);
+    assert_eq!(missing.json(), json!({"detail": "Not authenticated"}));
+    assert_eq!(
+        sandbox.checked(),
+        2,
+        "the raw request went through the spec check"
+    );
 }
 
 #[tokio::test]
@@ -159,16 +162,9 @@ async fn validation_errors_point_at_the_field() {
         "partial update applied"
     );
 
-    let http = reqwest::Client::new();
-    let url = |id: &str| {
-        format!(
-            "{}/api/v1/user/{id}?api_key={}",
-            sandbox.url(),
-            sandbox.demo_key()
-        )
-    };
+    let target = |id: &str| format!("/api/v1/user/{id}?api_key={}", sandbox.demo_key());
     let id = sandbox.demo().user_id.to_string();
-    for (target, body, content_type, loc, kind) in [
+    for (id, body, content_type, loc, kind) in [
         (
             id.as_str(),
             "{\"first_name\": ",
@@ -205,15 +201,13 @@ async fn validation_errors_point_at_the_field() {
             "uuid_parsing",
         ),
     ] {
-        let response = http
-            .put(url(target))
+        let response = raw::put(target(id))
             .header("content-type", content_type)
             .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 422, "{body}");
-        let found: serde_json::Value = response.json().await.unwrap();
+            .send(sandbox.router())
+            .await;
+        assert_eq!(response.status, 422, "{body}");
+        let found = response.json();
         assert_eq!(found["detail"][0]["loc"], loc, "{body}: {found}");
         assert_eq!(found["detail"][0]["type"], kind, "{body}: {found}");
     }
@@ -351,45 +345,35 @@ async fn concurrent_updates_of_different_fields_lose_nothing() {
 async fn serves_its_spec_and_fastapi_style_404_405() {
     let (sandbox, _) = running().await;
     assert_eq!(sandbox.checked(), 0);
-    let spec: serde_json::Value = reqwest::get(format!("{}/api/v1/openapi.json", sandbox.url()))
+    let spec = raw::get("/api/v1/openapi.json")
+        .send(sandbox.router())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(spec["openapi"], "3.0.3");
     assert!(spec["paths"]["/api/v1/user/{user_id}"]["put"].is_object());
-    let missing = reqwest::get(format!("{}/nope", sandbox.url()))
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
-    assert_eq!(
-        missing.json::<serde_json::Value>().await.unwrap(),
-        json!({"detail": "Not Found"})
-    );
-    let wrong = reqwest::Client::new()
-        .delete(format!("{}/api/v1/user", sandbox.url()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 405);
+    let missing = raw::get("/nope").send(sandbox.router()).await;
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json(), json!({"detail": "Not Found"}));
+    let wrong = raw::request(raw::Method::DELETE, "/api/v1/user")
+        .send(sandbox.router())
+        .await;
+    assert_eq!(wrong.status, 405);
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_refused_and_the_server_keeps_serving() {
-    // 413 is the sandbox's own limit, not part of the spec: served without the validating layer.
-    let sandbox = Sandbox::open(&SandboxOptions::default())
-        .unwrap()
-        .spawn_local()
-        .await
-        .unwrap();
+    // 413 is the sandbox's own limit, not part of the spec: served without the validating
+    // layer. The router enforces it (`hardening.rs` sends one over a socket too); the
+    // running server shares the router's state.
+    let sandbox = Sandbox::open(&SandboxOptions::default()).unwrap();
+    let app = sandbox.router();
+    let sandbox = sandbox.spawn_local().await.unwrap();
     let client = insighto::Client::builder(sandbox.demo_key())
         .base_url(sandbox.url())
         .build()
         .unwrap();
-    let url = format!(
-        "{}/api/v1/user/{}?api_key={}",
-        sandbox.url(),
+    let target = format!(
+        "/api/v1/user/{}?api_key={}",
         sandbox.demo().user_id,
         sandbox.demo_key()
     );
@@ -397,13 +381,11 @@ async fn oversized_bodies_are_refused_and_the_server_keeps_serving() {
         "{{\"first_name\": \"{}\"}}",
         "x".repeat(insighto_sandbox::MAX_BODY_BYTES + 1)
     );
-    let response = reqwest::Client::new()
-        .put(url)
+    let response = raw::put(target)
         .header("content-type", "application/json")
         .body(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 413);
+        .send(&app)
+        .await;
+    assert_eq!(response.status, 413);
     assert!(client.get_profile().await.is_ok());
 }

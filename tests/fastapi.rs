@@ -1,8 +1,9 @@
 //! The sandbox against real FastAPI: the same requests go to the reference app in
 //! `tests/fastapi-reference` (FastAPI + pydantic v2 from PyPI, pinned in its
-//! `requirements.txt`, installed by `.ci/tools`) and to the sandbox, and the answers are
-//! compared: status, the `loc` and `type` of every 422 problem, the `detail` of other
-//! errors, and the whole profile echoed back on success.
+//! `requirements.txt`, installed by `.ci/tools`) over HTTP and to the sandbox's router
+//! in-process (`raw`), and the answers are compared: status, the `loc` and `type` of
+//! every 422 problem, the `detail` of other errors, and the whole profile echoed back on
+//! success.
 //!
 //! The reference needs a Python with its requirements: `INSIGHTO_REFERENCE_PYTHON`, or
 //! the venv `.ci/tools` makes (`$INSIGHTO_TOOLS/reference-venv`, default
@@ -18,6 +19,7 @@ use std::{
 };
 
 use insighto_sandbox::{Sandbox, SandboxOptions};
+use insighto_tests::raw::{self, Method};
 use serde_json::{Value, json};
 
 const USER: (&str, &str) = ("in-diff-user", "11111111-1111-4111-8111-111111111111");
@@ -115,7 +117,7 @@ fn start_reference(seed_path: &std::path::Path) -> Option<Reference> {
 struct Case {
     category: &'static str,
     name: String,
-    method: reqwest::Method,
+    method: Method,
     /// Path and query.
     target: String,
     content_type: Option<&'static str>,
@@ -139,7 +141,7 @@ impl Cases {
         &mut self,
         category: &'static str,
         name: impl Into<String>,
-        method: reqwest::Method,
+        method: Method,
         target: String,
         content_type: Option<&'static str>,
         body: Option<Vec<u8>>,
@@ -157,7 +159,7 @@ impl Cases {
 
     fn get(&mut self, category: &'static str, name: &str, query: &str) {
         let target = format!("/api/v1/user{query}");
-        self.raw(category, name, reqwest::Method::GET, target, None, None);
+        self.raw(category, name, Method::GET, target, None, None);
     }
 
     /// A JSON PUT by `key` on profile `id`.
@@ -165,7 +167,7 @@ impl Cases {
         self.raw(
             category,
             name,
-            reqwest::Method::PUT,
+            Method::PUT,
             put_as(key, id),
             Some("application/json"),
             Some(body.as_bytes().to_vec()),
@@ -180,7 +182,6 @@ impl Cases {
 }
 
 fn cases() -> Vec<Case> {
-    use reqwest::Method;
     let mut c = Cases(Vec::new());
     let (user, id) = USER;
 
@@ -566,8 +567,18 @@ enum Seen {
     Error(u16, Value),
 }
 
-async fn send(http: &reqwest::Client, base: &str, case: &Case) -> Seen {
-    let mut request = http.request(case.method.clone(), format!("{base}{}", case.target));
+/// The path and query as an HTTP client puts them on the wire (`url`'s encoding, as
+/// reqwest applies it), so that both servers see the same bytes.
+fn on_the_wire(target: &str) -> String {
+    let url = url::Url::parse(&format!("http://127.0.0.1{target}")).unwrap();
+    url[url::Position::BeforePath..].to_owned()
+}
+
+async fn from_fastapi(http: &reqwest::Client, base: &str, case: &Case) -> Seen {
+    let mut request = http.request(
+        case.method.clone(),
+        format!("{base}{}", on_the_wire(&case.target)),
+    );
     if let Some(ct) = case.content_type {
         request = request.header("content-type", ct);
     }
@@ -577,9 +588,27 @@ async fn send(http: &reqwest::Client, base: &str, case: &Case) -> Seen {
     let response = request
         .send()
         .await
-        .unwrap_or_else(|e| panic!("{} {} ({base}): {e:?}", case.category, case.name));
+        .unwrap_or_else(|e| panic!("{} {} (FastAPI): {e:?}", case.category, case.name));
     let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
+    seen(status, &response.bytes().await.unwrap_or_default())
+}
+
+/// Only the status and body are compared: the headers a real server adds (`date`,
+/// `server`, `content-length`) would differ in any case.
+async fn from_sandbox(app: &axum::Router, case: &Case) -> Seen {
+    let mut request = raw::request(case.method.clone(), on_the_wire(&case.target));
+    if let Some(ct) = case.content_type {
+        request = request.header("content-type", ct);
+    }
+    if let Some(body) = &case.body {
+        request = request.body(body.clone());
+    }
+    let response = request.send(app).await;
+    seen(response.status, &response.body)
+}
+
+fn seen(status: u16, body: &[u8]) -> Seen {
+    let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     match status {
         200 => Seen::Ok(body["data"].clone()),
         422 => {
@@ -614,10 +643,10 @@ async fn sandbox_answers_like_fastapi() {
         ..Default::default()
     })
     .unwrap();
-    // Served as `insighto sandbox` serves it (not behind the spec-checking layer: like
+    // The router `insighto sandbox` serves (not behind the spec-checking layer: like
     // FastAPI, the sandbox echoes naive date-times and internationalised addresses, which
     // JSON Schema's `date-time` and `email` formats do not cover).
-    let server = sandbox.spawn_local().await.unwrap();
+    let app = sandbox.router();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -630,8 +659,8 @@ async fn sandbox_answers_like_fastapi() {
     let mut disagreements = Vec::new();
     let mut lenient = Vec::new();
     for case in &cases {
-        let expected = send(&http, &reference.url, case).await;
-        let got = send(&http, server.url(), case).await;
+        let expected = from_fastapi(&http, &reference.url, case).await;
+        let got = from_sandbox(&app, case).await;
         let row = table.entry(case.category).or_default();
         row.0 += 1;
         let what = format!("[{}] {}", case.category, case.name);

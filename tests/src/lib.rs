@@ -1,9 +1,11 @@
 //! Helpers shared by the workspace's top-level tests: a sandbox whose every response is
-//! validated against `openapi.yaml`, a scripted server that records requests, and the
+//! validated against `openapi.yaml`, requests the typed client refuses to send (`raw`,
+//! in-process through the router), a scripted server that records requests, and the
 //! README's Rust example as a doctest.
 
 pub mod drift;
 pub mod faulty;
+pub mod raw;
 pub mod scripted;
 
 use std::{
@@ -74,6 +76,7 @@ pub fn text_fields() -> &'static [String] {
 pub struct TestServer {
     url: String,
     demo: Account,
+    app: axum::Router,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
     violations: Arc<Mutex<Vec<String>>>,
@@ -98,8 +101,9 @@ impl TestServer {
             .unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
+        let served = app.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(listener, served)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
                 })
@@ -109,6 +113,7 @@ impl TestServer {
         Self {
             url,
             demo,
+            app,
             stop: Some(stop),
             task: Some(task),
             violations,
@@ -127,6 +132,12 @@ impl TestServer {
 
     pub fn demo(&self) -> &Account {
         &self.demo
+    }
+
+    /// The router it serves, validating layer included, for [`raw`] requests: they are
+    /// checked against the spec and counted like those over HTTP, and share its state.
+    pub fn router(&self) -> &axum::Router {
+        &self.app
     }
 
     pub fn demo_key(&self) -> &str {
