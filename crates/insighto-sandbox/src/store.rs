@@ -131,8 +131,38 @@ const ACCOUNT_COLUMNS: &str = "coalesce(json_extract(profile, '$.is_superuser'),
 const BY_KEY: &str = "FROM keys JOIN users ON users.id = keys.user_id WHERE keys.api_key = ?1";
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    /// `Some` until the store is dropped (an in-memory one then hands it to [`IDLE`]).
+    conn: Option<Mutex<Connection>>,
+    in_memory: bool,
 }
+
+/// Emptied connections of dropped in-memory stores, for the next in-memory store: a
+/// suite opens a sandbox per test, and a new connection costs its open, the schema and
+/// a parse of every statement, where a reused one keeps its prepared statements (most
+/// of the time `Sandbox::open` and the first answer took: `cargo xtask bench`, section 6).
+static IDLE: Mutex<Vec<Connection>> = Mutex::new(Vec::new());
+
+/// The most connections [`IDLE`] keeps: as many as a suite's tests running at once.
+const IDLE_LIMIT: usize = 8;
+
+/// The tables, each emptied before its connection is reused.
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS users (
+         id      TEXT PRIMARY KEY,
+         api_key TEXT NOT NULL UNIQUE,
+         profile TEXT NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS settings (
+         name  TEXT PRIMARY KEY,
+         value TEXT NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS keys (
+         api_key TEXT PRIMARY KEY,
+         user_id TEXT NOT NULL,
+         role    TEXT NOT NULL
+     );
+     -- A store made before keys had roles: each account's key has full access.
+     INSERT OR IGNORE INTO keys (api_key, user_id, role)
+         SELECT api_key, id, 'full_access' FROM users;";
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, or a private in-memory one.
@@ -142,41 +172,42 @@ impl Store {
                 private_file(path)?;
                 Connection::open(path)?
             }
-            None => Connection::open_in_memory()?,
+            None => {
+                let idle = IDLE.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                match idle {
+                    Some(conn) => return Ok(Self::with(conn, true)),
+                    None => Connection::open_in_memory()?,
+                }
+            }
         };
         // WAL + NORMAL: a committed transaction survives the process being killed
         // (only an OS crash could lose the last ones), and readers never block writers.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.execute_batch(
-            "CREATE TABLE IF NOT EXISTS users (
-                 id      TEXT PRIMARY KEY,
-                 api_key TEXT NOT NULL UNIQUE,
-                 profile TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS settings (
-                 name  TEXT PRIMARY KEY,
-                 value TEXT NOT NULL
-             );
-             CREATE TABLE IF NOT EXISTS keys (
-                 api_key TEXT PRIMARY KEY,
-                 user_id TEXT NOT NULL,
-                 role    TEXT NOT NULL
-             );
-             -- A store made before keys had roles: each account's key has full access.
-             INSERT OR IGNORE INTO keys (api_key, user_id, role)
-                 SELECT api_key, id, 'full_access' FROM users;",
+        // The same plan for a statement whatever its parameters: otherwise this SQLite
+        // (built with STAT4) parses a cached statement anew each time a key is bound to
+        // it (a query by key joins two tables), which was most of a GET's SQLite time.
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+            true,
         )?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self::with(conn, path.is_none()))
+    }
+
+    fn with(conn: Connection, in_memory: bool) -> Self {
+        Self {
+            conn: Some(Mutex::new(conn)),
+            in_memory,
+        }
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite inconsistent (transactions
         // roll back), so a poisoned lock is still safe to use.
-        self.conn
+        (self.conn.as_ref())
+            .expect("the connection is there until the store is dropped")
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -186,11 +217,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let existing: Option<String> = tx
-            .query_row(
-                "SELECT value FROM settings WHERE name = 'demo_key'",
-                [],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT value FROM settings WHERE name = 'demo_key'")?
+            .query_row([], |r| r.get(0))
             .optional()?;
         let key = match existing {
             Some(key) => key,
@@ -204,10 +232,8 @@ impl Store {
                     }),
                 );
                 insert(&tx, &key, &profile)?;
-                tx.execute(
-                    "INSERT INTO settings (name, value) VALUES ('demo_key', ?1)",
-                    [&key],
-                )?;
+                tx.prepare_cached("INSERT INTO settings (name, value) VALUES ('demo_key', ?1)")?
+                    .execute([&key])?;
                 key
             }
         };
@@ -411,6 +437,34 @@ impl Store {
     }
 }
 
+impl Drop for Store {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        if !self.in_memory {
+            return;
+        }
+        let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
+        // Reused only when emptied: no transaction left open, every row deleted (the
+        // tables are the whole of a store's state).
+        let emptied = conn.is_autocommit()
+            && [
+                "DELETE FROM users",
+                "DELETE FROM keys",
+                "DELETE FROM settings",
+            ]
+            .iter()
+            .all(|sql| {
+                conn.prepare_cached(sql)
+                    .and_then(|mut s| s.execute([]))
+                    .is_ok()
+            });
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        if emptied && idle.len() < IDLE_LIMIT {
+            idle.push(conn);
+        }
+    }
+}
+
 fn caller_of(conn: &Connection, api_key: &str) -> Result<Option<Caller>, StoreError> {
     let mut statement = conn.prepare_cached(&format!(
         "SELECT users.id, role, {ACCOUNT_COLUMNS} {BY_KEY}"
@@ -469,14 +523,10 @@ fn caller(id: &str, role: &str, is_superuser: bool, is_active: bool) -> Result<C
 
 fn insert(conn: &Connection, key: &str, profile: &Value) -> Result<(), StoreError> {
     let id = profile["id"].as_str().unwrap_or_default();
-    conn.execute(
-        "INSERT INTO users (id, api_key, profile) VALUES (?1, ?2, ?3)",
-        params![id, key, profile.to_string()],
-    )?;
-    conn.execute(
-        "INSERT OR IGNORE INTO keys (api_key, user_id, role) VALUES (?1, ?2, ?3)",
-        params![key, id, Role::FullAccess.name()],
-    )?;
+    conn.prepare_cached("INSERT INTO users (id, api_key, profile) VALUES (?1, ?2, ?3)")?
+        .execute(params![id, key, profile.to_string()])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO keys (api_key, user_id, role) VALUES (?1, ?2, ?3)")?
+        .execute(params![key, id, Role::FullAccess.name()])?;
     Ok(())
 }
 
@@ -508,4 +558,32 @@ pub fn new_api_key() -> String {
         .map(char::from)
         .collect();
     format!("in-{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// In-memory stores reuse emptied connections: a new store never sees an earlier
+    /// one's accounts, and its demo account is its own.
+    #[test]
+    fn an_in_memory_store_starts_empty_after_another_is_dropped() {
+        for _ in 0..3 {
+            let first = Store::open(None).unwrap();
+            let demo = first.ensure_demo().unwrap();
+            let added = first
+                .add_accounts(vec![(None, Map::new()), (None, Map::new())])
+                .unwrap();
+            drop(first);
+
+            let second = Store::open(None).unwrap();
+            for account in &added {
+                assert!(second.account(&account.api_key).unwrap().is_none());
+            }
+            assert!(second.caller(&demo.api_key).unwrap().is_none());
+            let own = second.ensure_demo().unwrap();
+            assert_ne!(own.api_key, demo.api_key);
+            assert_eq!(own.keys.len(), 1);
+        }
+    }
 }
