@@ -444,19 +444,21 @@ impl Drop for Store {
             return;
         }
         let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
-        // Reused only when emptied: no transaction left open, every row deleted (the
-        // tables are the whole of a store's state).
+        // Reused only when emptied: no transaction left open, every row of every table
+        // deleted (the tables are the whole of a store's state; listed by SQLite, so a
+        // table added to `SCHEMA` is emptied too).
+        let tables = || -> rusqlite::Result<Vec<String>> {
+            conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'table'")?
+                .query_map([], |r| r.get(0))?
+                .collect()
+        };
         let emptied = conn.is_autocommit()
-            && [
-                "DELETE FROM users",
-                "DELETE FROM keys",
-                "DELETE FROM settings",
-            ]
-            .iter()
-            .all(|sql| {
-                conn.prepare_cached(sql)
-                    .and_then(|mut s| s.execute([]))
-                    .is_ok()
+            && tables().is_ok_and(|tables| {
+                tables.iter().all(|table| {
+                    conn.prepare_cached(&format!("DELETE FROM \"{table}\""))
+                        .and_then(|mut s| s.execute([]))
+                        .is_ok()
+                })
             });
         let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
         if emptied && idle.len() < IDLE_LIMIT {
