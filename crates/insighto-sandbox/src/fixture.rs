@@ -339,10 +339,11 @@ fn prefer_code(
             v.split([',', ';'])
                 .find_map(|p| p.trim().strip_prefix("code="))
         })?;
-    let documented = wanted
-        .trim()
-        .parse::<u16>()
-        .ok()
+    // Digits only: `u16`'s parser would also take `+534`, which names no status.
+    let wanted = wanted.trim();
+    let documented = (!wanted.is_empty() && wanted.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| wanted.parse::<u16>().ok())
+        .flatten()
         .filter(|&c| op.documents(c))
         .and_then(|c| StatusCode::from_u16(c).ok());
     match documented {
