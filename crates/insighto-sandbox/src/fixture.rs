@@ -9,7 +9,7 @@ use std::{
 
 use axum::{
     body::Body,
-    extract::{MatchedPath, Request, State},
+    extract::{Extension, MatchedPath, Request},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -271,7 +271,7 @@ impl FaultHandle {
 /// Records each request to an operation, then answers an armed fault or a
 /// `Prefer: code=NNN`, or hands the request on.
 pub async fn layer(
-    State(state): State<AppState>,
+    Extension(state): Extension<AppState>,
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {

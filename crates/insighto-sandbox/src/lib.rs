@@ -6,7 +6,9 @@ mod conn;
 mod fixture;
 mod json;
 mod lax;
+mod pool;
 mod routes;
+mod server;
 mod spec;
 mod store;
 mod validate;
@@ -18,14 +20,9 @@ use std::{
     time::Duration,
 };
 
-use hyper_util::{
-    rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::conn::auto,
-};
-
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use tokio::{net::TcpListener, sync::watch, task::JoinHandle};
+use tokio::{net::TcpListener, task::JoinHandle};
 
 pub use account::{AccountBuilder, AccountError};
 pub use conn::{FIRST_REQUEST_TIMEOUT, IDLE_TIMEOUT, MAX_CONNECTIONS};
@@ -218,42 +215,65 @@ impl Sandbox {
 
     /// The HTTP router, for embedding in another server or calling in-process.
     pub fn router(&self) -> axum::Router {
-        routes::router(routes::AppState {
+        routes::with_state(self.state())
+    }
+
+    /// What every request of this sandbox reaches.
+    fn state(&self) -> routes::AppState {
+        routes::AppState {
             store: self.store.clone(),
             body_timeout: self.body_timeout,
             fixture: self.fixture.clone(),
-        })
+        }
     }
 
-    /// Serves on `addr` (port 0 picks a free one) in a background task.
+    /// Serves on `addr` (port 0 picks a free one) in a task of the caller's runtime, which
+    /// must keep running for the sandbox to answer.
     pub async fn spawn(self, addr: SocketAddr) -> Result<RunningSandbox, SandboxError> {
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| SandboxError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| SandboxError::Bind { addr, source })?;
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve(
-            listener,
-            self.router(),
+        let bind = |source| SandboxError::Bind { addr, source };
+        let listener = TcpListener::bind(addr).await.map_err(bind)?;
+        let local = listener.local_addr().map_err(bind)?;
+        let (serving, stopper) = self.serving();
+        let task = tokio::spawn(server::serve(listener, serving));
+        Ok(self.running(local, stopper, Listening::Task(task)))
+    }
+
+    /// Serves on a free loopback port, from a background thread of the sandbox's own: the
+    /// test fixture. It answers whatever the caller's runtime does (current-thread, or
+    /// blocked in a synchronous call), and costs a test little: once a sandbox stops, its
+    /// port serves the next one (a connection made to it in between is closed
+    /// unanswered), as wiremock reuses its servers.
+    pub async fn spawn_local(self) -> Result<RunningSandbox, SandboxError> {
+        let (serving, stopper) = self.serving();
+        let pooled = pool::Pooled::serve(serving).map_err(|source| SandboxError::Bind {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            source,
+        })?;
+        Ok(self.running(pooled.addr(), stopper, Listening::Pooled(pooled)))
+    }
+
+    fn serving(&self) -> (server::Serving, server::Stopper) {
+        server::Serving::new(
+            routes::WithState::new(self.state()),
             self.header_timeout,
             self.limits,
-            stopped,
-        ));
-        Ok(RunningSandbox {
-            url: format!("http://{local}"),
+        )
+    }
+
+    fn running(
+        self,
+        addr: SocketAddr,
+        stopper: server::Stopper,
+        listening: Listening,
+    ) -> RunningSandbox {
+        RunningSandbox {
+            url: format!("http://{addr}"),
             store: self.store,
             fixture: self.fixture,
             demo: self.demo,
-            stop: Some(stop),
-            task,
-        })
-    }
-
-    /// Serves on an ephemeral loopback port.
-    pub async fn spawn_local(self) -> Result<RunningSandbox, SandboxError> {
-        self.spawn(SocketAddr::from(([127, 0, 0, 1], 0))).await
+            stopper: Some(stopper),
+            listening: Some(listening),
+        }
     }
 }
 
@@ -281,8 +301,27 @@ pub struct RunningSandbox {
     store: Arc<store::Store>,
     fixture: Arc<fixture::Fixture>,
     demo: Account,
-    stop: Option<watch::Sender<bool>>,
-    task: JoinHandle<()>,
+    stopper: Option<server::Stopper>,
+    listening: Option<Listening>,
+}
+
+/// Where a running sandbox accepts connections.
+enum Listening {
+    /// Its own listener, in a task of the runtime that started it.
+    Task(JoinHandle<()>),
+    /// A pooled listener of the sandbox's background thread.
+    Pooled(pool::Pooled),
+}
+
+impl Listening {
+    /// Stops accepting connections for this sandbox.
+    fn stop(self) {
+        match self {
+            // The task ends when the sandbox's stopper fires.
+            Self::Task(_) => {}
+            Self::Pooled(pooled) => pooled.release(),
+        }
+    }
 }
 
 impl RunningSandbox {
@@ -305,109 +344,28 @@ impl RunningSandbox {
 
     /// Stops accepting connections, finishes the requests in flight, and returns.
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
+        let stopper = self.stopper.take();
+        if let Some(stopper) = &stopper {
+            stopper.stop();
         }
-        let _ = (&mut self.task).await;
+        match self.listening.take() {
+            Some(Listening::Task(task)) => drop(task.await),
+            Some(pooled) => pooled.stop(),
+            None => {}
+        }
+        if let Some(stopper) = stopper {
+            stopper.finished().await;
+        }
     }
 }
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(true);
+        if let Some(stopper) = self.stopper.take() {
+            stopper.stop();
         }
-    }
-}
-
-/// Accepts connections until `stop` turns true, then lets the open ones finish (for at
-/// most a few seconds). Unlike `axum::serve`, it bounds how long a client may take to
-/// send its request head, closes connections that idle past their limits (before the
-/// first request, between requests, HTTP/2 included), and caps how many are open.
-async fn serve(
-    listener: TcpListener,
-    app: axum::Router,
-    header_timeout: Duration,
-    limits: conn::Limits,
-    mut stop: watch::Receiver<bool>,
-) {
-    let registry = conn::Registry::default();
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        let stream = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = stop.changed() => break,
-        };
-        let state = registry.admit(limits.max_connections);
-        let service = hyper_util::service::TowerToHyperService::new(Tracked {
-            app: app.clone(),
-            conn: state.clone(),
-        });
-        let mut stop = stop.clone();
-        connections.spawn(async move {
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let io = TokioIo::new(conn::JsonErrors::new(stream));
-            let connection = builder.serve_connection_with_upgrades(io, service);
-            tokio::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                () = state.expired(limits) => {}
-                _ = stop.changed() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
-            }
-        });
-        while connections.try_join_next().is_some() {}
-    }
-    let drain = async { while connections.join_next().await.is_some() {} };
-    let _ = tokio::time::timeout(Duration::from_secs(5), drain).await;
-}
-
-/// The router, counting each request on its connection (for the idle limits).
-#[derive(Clone)]
-struct Tracked {
-    app: axum::Router,
-    conn: Arc<conn::Connection>,
-}
-
-impl<B> tower_service::Service<axum::http::Request<B>> for Tracked
-where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    type Response = axum::response::Response;
-    type Error = std::convert::Infallible;
-    type Future = std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
-    >;
-
-    fn poll_ready(
-        &mut self,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), Self::Error>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
-        let in_flight = self.conn.request();
-        let response = tower_service::Service::call(&mut self.app.clone(), request);
-        Box::pin(async move {
-            let response = response.await;
-            drop(in_flight);
-            response
-        })
+        if let Some(listening) = self.listening.take() {
+            listening.stop();
+        }
     }
 }

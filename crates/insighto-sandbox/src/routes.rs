@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use axum::{
     Json, Router,
     body::Body,
-    extract::{RawQuery, Request, State},
+    extract::{Extension, RawQuery, Request},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -31,24 +31,61 @@ pub struct AppState {
     pub fixture: Arc<crate::fixture::Fixture>,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/api/v1/user", get(get_user).fallback(method_not_allowed))
-        .route(
-            "/api/v1/user/{user_id}",
-            axum::routing::put(put_user).fallback(method_not_allowed),
-        )
-        .route(
-            "/api/v1/openapi.json",
-            get(openapi_json).fallback(method_not_allowed),
-        )
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::fixture::layer,
-        ))
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn(request_id))
-        .with_state(state)
+/// The routes, built once: a sandbox's state reaches its handlers as a request
+/// extension ([`with_state`] for a router of one's own, [`WithState`] per request when
+/// serving), so that starting a sandbox builds no router (`cargo xtask bench`, section 6).
+fn routes() -> Router {
+    static ROUTES: std::sync::OnceLock<Router> = std::sync::OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            Router::new()
+                .route("/api/v1/user", get(get_user).fallback(method_not_allowed))
+                .route(
+                    "/api/v1/user/{user_id}",
+                    axum::routing::put(put_user).fallback(method_not_allowed),
+                )
+                .route(
+                    "/api/v1/openapi.json",
+                    get(openapi_json).fallback(method_not_allowed),
+                )
+                .route_layer(axum::middleware::from_fn(crate::fixture::layer))
+                .fallback(not_found)
+                .layer(axum::middleware::from_fn(request_id))
+        })
+        .clone()
+}
+
+/// The router with `state` in every request.
+pub fn with_state(state: AppState) -> Router {
+    routes().layer(Extension(state))
+}
+
+/// The router as a service that puts `state` in each request it is called with.
+#[derive(Clone)]
+pub struct WithState {
+    routes: Router,
+    state: AppState,
+}
+
+impl WithState {
+    pub fn new(state: AppState) -> Self {
+        Self {
+            routes: routes(),
+            state,
+        }
+    }
+
+    pub fn call<B>(
+        &self,
+        mut request: axum::http::Request<B>,
+    ) -> <Router as tower_service::Service<axum::http::Request<B>>>::Future
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        request.extensions_mut().insert(self.state.clone());
+        tower_service::Service::call(&mut self.routes.clone(), request)
+    }
 }
 
 /// The header that carries each response's id, as the usual FastAPI middleware names it.
@@ -143,7 +180,7 @@ fn envelope(message: &str, profile: &str) -> Response {
 }
 
 async fn get_user(
-    State(AppState { store, .. }): State<AppState>,
+    Extension(AppState { store, .. }): Extension<AppState>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, Failure> {
     let key = api_key(query.as_deref());
@@ -159,11 +196,11 @@ async fn get_user(
 /// whoever sends it), then the key is checked, then the path and body are validated
 /// together; rights and the target are checked inside the write's transaction.
 async fn put_user(
-    State(AppState {
+    Extension(AppState {
         store,
         body_timeout,
         ..
-    }): State<AppState>,
+    }): Extension<AppState>,
     RawQuery(query): RawQuery,
     request: Request,
 ) -> Result<Response, Failure> {

@@ -134,13 +134,17 @@ pub struct Store {
     /// `Some` until the store is dropped (an in-memory one then hands it to [`IDLE`]).
     conn: Option<Mutex<Connection>>,
     in_memory: bool,
+    /// The demo account of a reused connection, made when it was emptied.
+    demo: Option<Account>,
 }
 
-/// Emptied connections of dropped in-memory stores, for the next in-memory store: a
-/// suite opens a sandbox per test, and a new connection costs its open, the schema and
-/// a parse of every statement, where a reused one keeps its prepared statements (most
+/// Emptied connections of dropped in-memory stores, each with a new demo account, for
+/// the next in-memory store: a suite opens a sandbox per test, and a new connection
+/// costs its open, the schema and a parse of every statement, where a reused one keeps
+/// its prepared statements, and the demo account is made by whoever drops the last
+/// store (for a test's sandbox, the sandbox's own thread), not by the next test (most
 /// of the time `Sandbox::open` and the first answer took: `cargo xtask bench`, section 6).
-static IDLE: Mutex<Vec<Connection>> = Mutex::new(Vec::new());
+static IDLE: Mutex<Vec<(Connection, Account)>> = Mutex::new(Vec::new());
 
 /// The most connections [`IDLE`] keeps: as many as a suite's tests running at once.
 const IDLE_LIMIT: usize = 8;
@@ -175,7 +179,11 @@ impl Store {
             None => {
                 let idle = IDLE.lock().unwrap_or_else(|p| p.into_inner()).pop();
                 match idle {
-                    Some(conn) => return Ok(Self::with(conn, true)),
+                    Some((conn, demo)) => {
+                        let mut store = Self::with(conn, true);
+                        store.demo = Some(demo);
+                        return Ok(store);
+                    }
                     None => Connection::open_in_memory()?,
                 }
             }
@@ -200,6 +208,7 @@ impl Store {
         Self {
             conn: Some(Mutex::new(conn)),
             in_memory,
+            demo: None,
         }
     }
 
@@ -214,33 +223,10 @@ impl Store {
 
     /// The demo account, created with a fresh key the first time.
     pub fn ensure_demo(&self) -> Result<Account, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        let existing: Option<String> = tx
-            .prepare_cached("SELECT value FROM settings WHERE name = 'demo_key'")?
-            .query_row([], |r| r.get(0))
-            .optional()?;
-        let key = match existing {
-            Some(key) => key,
-            None => {
-                let key = new_api_key();
-                let profile = blank_profile(
-                    Uuid::new_v4(),
-                    json!({
-                        "first_name": "Demo", "last_name": "User", "email": "demo@example.com",
-                        "is_active": true, "country": "Sandbox",
-                    }),
-                );
-                insert(&tx, &key, &profile)?;
-                tx.prepare_cached("INSERT INTO settings (name, value) VALUES ('demo_key', ?1)")?
-                    .execute([&key])?;
-                key
-            }
-        };
-        tx.commit()?;
-        drop(conn);
-        self.account(&key)?
-            .ok_or_else(|| StoreError("the demo key has no account".into()))
+        match &self.demo {
+            Some(demo) => Ok(demo.clone()),
+            None => demo_of(&mut self.conn()),
+        }
     }
 
     /// Adds accounts whose keys do not exist yet, all of them or none (one transaction);
@@ -333,35 +319,7 @@ impl Store {
 
     /// The account a key belongs to, with every key of it (without reading its profile).
     pub fn account(&self, api_key: &str) -> Result<Option<Account>, StoreError> {
-        let conn = self.conn();
-        let Some(caller) = caller_of(&conn, api_key)? else {
-            return Ok(None);
-        };
-        let user_id = caller.user_id.to_string();
-        let first: String = conn
-            .prepare_cached("SELECT api_key FROM users WHERE id = ?1")?
-            .query_row([&user_id], |r| r.get(0))?;
-        let keys = conn
-            .prepare_cached("SELECT api_key, role FROM keys WHERE user_id = ?1 ORDER BY rowid")?
-            .query_map([&user_id], |r| {
-                Ok(Key {
-                    api_key: r.get(0)?,
-                    role: Role::from_name(&r.get::<_, String>(1)?),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        let role = keys
-            .iter()
-            .find(|k| k.api_key == first)
-            .map_or(Role::ReadOnly, |k| k.role);
-        Ok(Some(Account {
-            api_key: first,
-            role,
-            keys,
-            user_id: caller.user_id,
-            is_superuser: caller.is_superuser,
-            is_active: caller.is_active,
-        }))
+        account_of(&self.conn(), api_key)
     }
 
     /// The account a key authenticates as, with that key's role.
@@ -440,31 +398,100 @@ impl Store {
 impl Drop for Store {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
-        if !self.in_memory {
-            return;
-        }
-        let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
-        // Reused only when emptied: no transaction left open, every row of every table
-        // deleted (the tables are the whole of a store's state; listed by SQLite, so a
-        // table added to `SCHEMA` is emptied too).
-        let tables = || -> rusqlite::Result<Vec<String>> {
-            conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'table'")?
-                .query_map([], |r| r.get(0))?
-                .collect()
-        };
-        let emptied = conn.is_autocommit()
-            && tables().is_ok_and(|tables| {
-                tables.iter().all(|table| {
-                    conn.prepare_cached(&format!("DELETE FROM \"{table}\""))
-                        .and_then(|mut s| s.execute([]))
-                        .is_ok()
-                })
-            });
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
-        if emptied && idle.len() < IDLE_LIMIT {
-            idle.push(conn);
+        if self.in_memory {
+            let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
+            crate::pool::in_background(move || recycle(conn));
         }
     }
+}
+
+/// Keeps an in-memory connection for the next store, emptied and with a new demo
+/// account; only if it empties cleanly: no transaction left open, every row of every
+/// table deleted (the tables are the whole of a store's state; listed by SQLite, so a
+/// table added to `SCHEMA` is emptied too).
+fn recycle(mut conn: Connection) {
+    let full = || IDLE.lock().unwrap_or_else(|p| p.into_inner()).len() >= IDLE_LIMIT;
+    if full() || !conn.is_autocommit() {
+        return;
+    }
+    let tables = || -> rusqlite::Result<Vec<String>> {
+        conn.prepare_cached("SELECT name FROM sqlite_schema WHERE type = 'table'")?
+            .query_map([], |r| r.get(0))?
+            .collect()
+    };
+    let emptied = tables().is_ok_and(|tables| {
+        tables.iter().all(|table| {
+            conn.prepare_cached(&format!("DELETE FROM \"{table}\""))
+                .and_then(|mut s| s.execute([]))
+                .is_ok()
+        })
+    });
+    if let Some(demo) = emptied.then(|| demo_of(&mut conn).ok()).flatten() {
+        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < IDLE_LIMIT {
+            idle.push((conn, demo));
+        }
+    }
+}
+
+/// The demo account, created with a fresh key the first time.
+fn demo_of(conn: &mut Connection) -> Result<Account, StoreError> {
+    let tx = conn.transaction()?;
+    let existing: Option<String> = tx
+        .prepare_cached("SELECT value FROM settings WHERE name = 'demo_key'")?
+        .query_row([], |r| r.get(0))
+        .optional()?;
+    let key = match existing {
+        Some(key) => key,
+        None => {
+            let key = new_api_key();
+            let profile = blank_profile(
+                Uuid::new_v4(),
+                json!({
+                    "first_name": "Demo", "last_name": "User", "email": "demo@example.com",
+                    "is_active": true, "country": "Sandbox",
+                }),
+            );
+            insert(&tx, &key, &profile)?;
+            tx.prepare_cached("INSERT INTO settings (name, value) VALUES ('demo_key', ?1)")?
+                .execute([&key])?;
+            key
+        }
+    };
+    tx.commit()?;
+    account_of(conn, &key)?.ok_or_else(|| StoreError("the demo key has no account".into()))
+}
+
+/// The account a key belongs to, with every key of it (without reading its profile).
+fn account_of(conn: &Connection, api_key: &str) -> Result<Option<Account>, StoreError> {
+    let Some(caller) = caller_of(conn, api_key)? else {
+        return Ok(None);
+    };
+    let user_id = caller.user_id.to_string();
+    let first: String = conn
+        .prepare_cached("SELECT api_key FROM users WHERE id = ?1")?
+        .query_row([&user_id], |r| r.get(0))?;
+    let keys = conn
+        .prepare_cached("SELECT api_key, role FROM keys WHERE user_id = ?1 ORDER BY rowid")?
+        .query_map([&user_id], |r| {
+            Ok(Key {
+                api_key: r.get(0)?,
+                role: Role::from_name(&r.get::<_, String>(1)?),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let role = keys
+        .iter()
+        .find(|k| k.api_key == first)
+        .map_or(Role::ReadOnly, |k| k.role);
+    Ok(Some(Account {
+        api_key: first,
+        role,
+        keys,
+        user_id: caller.user_id,
+        is_superuser: caller.is_superuser,
+        is_active: caller.is_active,
+    }))
 }
 
 fn caller_of(conn: &Connection, api_key: &str) -> Result<Option<Caller>, StoreError> {

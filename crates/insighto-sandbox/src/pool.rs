@@ -1,0 +1,143 @@
+//! The listeners behind [`Sandbox::spawn_local`](crate::Sandbox::spawn_local): loopback
+//! ports served by one background thread of the sandbox's own, each reused by a later
+//! sandbox once its own has stopped, as wiremock pools its mock servers.
+//!
+//! A listener's accept loop runs for as long as the process; a sandbox is served by
+//! putting its [`Serving`] in the listener's slot, which wakes no thread. A test's
+//! fixture then binds no port, runs no task on the test's runtime (which may be
+//! current-thread, or blocked in a synchronous call) and leaves it no teardown: this
+//! was most of what a fixture cost beyond wiremock's (`cargo xtask bench`, section 6).
+
+use std::{
+    io,
+    net::{Ipv4Addr, SocketAddr},
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use tokio::{
+    net::TcpListener,
+    runtime::{Builder, Handle},
+};
+
+use crate::server::{self, Serving};
+
+/// A pooled listener: its address, and what its accept loop reads.
+pub struct Pooled {
+    addr: SocketAddr,
+    slot: Arc<Slot>,
+}
+
+/// The sandbox a listener serves, if any; `closed` ends its accept loop.
+#[derive(Default)]
+struct Slot {
+    serving: Mutex<Option<Serving>>,
+    closed: tokio::sync::Notify,
+}
+
+impl Slot {
+    fn serving(&self) -> std::sync::MutexGuard<'_, Option<Serving>> {
+        self.serving.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Listeners whose sandbox has stopped, ready for the next one.
+static IDLE: Mutex<Vec<Pooled>> = Mutex::new(Vec::new());
+
+/// The most idle listeners kept: more than a suite has sandboxes running at once.
+const IDLE_LIMIT: usize = 64;
+
+/// The background runtime, started by the first sandbox that needs it.
+static RUNTIME: Mutex<Option<Handle>> = Mutex::new(None);
+
+/// The runtime that serves pooled listeners: current-thread, on a thread of its own that
+/// lives as long as the process.
+fn runtime() -> io::Result<Handle> {
+    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(handle) = &*slot {
+        return Ok(handle.clone());
+    }
+    let runtime = Builder::new_current_thread().enable_all().build()?;
+    let handle = runtime.handle().clone();
+    std::thread::Builder::new()
+        .name("insighto-sandbox".into())
+        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+    *slot = Some(handle.clone());
+    Ok(handle)
+}
+
+/// Runs `work` on the listeners' thread once it has started, else here: work a test
+/// should not wait for, such as emptying a dropped sandbox's store for the next one.
+pub fn in_background(work: impl FnOnce() + Send + 'static) {
+    let handle = RUNTIME
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    match handle {
+        Some(handle) => drop(handle.spawn(async move { work() })),
+        None => work(),
+    }
+}
+
+impl Pooled {
+    /// An idle listener, or a new one on a free loopback port, serving `serving`.
+    pub fn serve(serving: Serving) -> io::Result<Self> {
+        let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let pooled = match idle {
+            Some(pooled) => pooled,
+            None => Self::bind()?,
+        };
+        *pooled.slot.serving() = Some(serving);
+        Ok(pooled)
+    }
+
+    fn bind() -> io::Result<Self> {
+        let runtime = runtime()?;
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let listener = {
+            let _in_runtime = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let slot = Arc::<Slot>::default();
+        runtime.spawn(accept(listener, slot.clone()));
+        Ok(Self { addr, slot })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops serving its sandbox (connections already open go on until told to stop)
+    /// and goes back to the pool, or closes if the pool is full.
+    pub fn release(self) {
+        drop(self.slot.serving().take());
+        let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < IDLE_LIMIT {
+            idle.push(self);
+        } else {
+            self.slot.closed.notify_one();
+        }
+    }
+}
+
+/// Serves each connection with the sandbox in `slot`; one that arrives while the
+/// listener is idle is closed unanswered, so a client of an earlier sandbox never
+/// reaches a later one.
+async fn accept(listener: TcpListener, slot: Arc<Slot>) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = slot.closed.notified() => return,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                let serving = slot.serving().clone();
+                if let Some(serving) = serving {
+                    tokio::spawn(server::connection(stream, serving));
+                }
+            }
+            Err(e) => server::backoff(&e).await,
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! Serving a sandbox's connections, on a listener of the caller's runtime ([`serve`]) or
+//! a pooled one ([`crate::pool`]): either way each connection gets the same time limits,
+//! the cap on open connections and JSON bodies on hyper's own errors.
+
+use std::{sync::Arc, time::Duration};
+
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::conn::auto,
+};
+use tokio::{
+    net::{TcpListener, TcpStream},
+    sync::{mpsc, watch},
+};
+
+use crate::{conn, routes};
+
+/// How long a stopped sandbox's open connections may take to finish.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What serves one sandbox's connections. Each open connection holds a clone, so the
+/// sandbox's [`Stopper`] knows when the last one has finished.
+#[derive(Clone)]
+pub struct Serving {
+    app: routes::WithState,
+    header_timeout: Duration,
+    limits: conn::Limits,
+    registry: Arc<conn::Registry>,
+    stop: watch::Receiver<bool>,
+    _live: mpsc::Sender<()>,
+}
+
+impl Serving {
+    pub fn new(
+        app: routes::WithState,
+        header_timeout: Duration,
+        limits: conn::Limits,
+    ) -> (Self, Stopper) {
+        let (stop, stopped) = watch::channel(false);
+        let (live, finished) = mpsc::channel(1);
+        let serving = Self {
+            app,
+            header_timeout,
+            limits,
+            registry: Arc::default(),
+            stop: stopped,
+            _live: live,
+        };
+        (serving, Stopper { stop, finished })
+    }
+}
+
+/// Stops a sandbox: its listener stops accepting, its open connections finish their
+/// requests in flight and close.
+pub struct Stopper {
+    stop: watch::Sender<bool>,
+    finished: mpsc::Receiver<()>,
+}
+
+impl Stopper {
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+
+    /// Waits until every connection has finished, for at most [`DRAIN_TIMEOUT`] (every
+    /// [`Serving`] must be gone or going by then).
+    pub async fn finished(mut self) {
+        self.stop();
+        let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.finished.recv()).await;
+    }
+}
+
+/// Accepts connections on `listener` until the sandbox stops. Unlike `axum::serve`, each
+/// connection's request head has a time limit, idle connections are closed (before the
+/// first request, between requests, HTTP/2 included) and open ones are capped.
+pub async fn serve(listener: TcpListener, serving: Serving) {
+    let mut stop = serving.stop.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, serving.clone()));
+                }
+                Err(e) => backoff(&e).await,
+            },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// After a failed accept (out of file descriptors and the like): waits a little instead
+/// of spinning.
+pub async fn backoff(error: &std::io::Error) {
+    tracing::warn!(error = %error, "accept failed");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+/// Serves one connection until it closes, idles past its limits or the sandbox stops
+/// (then its requests in flight finish first).
+pub async fn connection(stream: TcpStream, serving: Serving) {
+    let state = serving.registry.admit(serving.limits.max_connections);
+    let service = hyper_util::service::TowerToHyperService::new(Tracked {
+        app: serving.app.clone(),
+        conn: state.clone(),
+    });
+    let mut stop = serving.stop.clone();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(serving.header_timeout);
+    let io = TokioIo::new(conn::JsonErrors::new(stream));
+    let connection = builder.serve_connection_with_upgrades(io, service);
+    tokio::pin!(connection);
+    if *stop.borrow_and_update() {
+        connection.as_mut().graceful_shutdown();
+        let _ = connection.await;
+        return;
+    }
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        () = state.expired(serving.limits) => {}
+        _ = stop.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+/// The router, counting each request on its connection (for the idle limits).
+#[derive(Clone)]
+struct Tracked {
+    app: routes::WithState,
+    conn: Arc<conn::Connection>,
+}
+
+impl<B> tower_service::Service<axum::http::Request<B>> for Tracked
+where
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        let in_flight = self.conn.request();
+        let response = self.app.call(request);
+        Box::pin(async move {
+            let response = response.await;
+            drop(in_flight);
+            response
+        })
+    }
+}
