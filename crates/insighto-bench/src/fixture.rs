@@ -80,7 +80,8 @@ pub fn measure(rounds: usize, tests: usize) {
     let body = envelope_bytes();
     let sandbox = |rt: &tokio::runtime::Runtime| rt.block_on(sandbox_test(&http));
     let wiremock = |rt: &tokio::runtime::Runtime| rt.block_on(wiremock_test(&http, &body));
-    // Warm-up: the spec parsed once, wiremock's server pool filled.
+    // Warm-up: the spec parsed once, both pools of servers (and the sandbox's of
+    // in-memory stores) filled.
     round(20, sandbox);
     round(20, wiremock);
     let mut m = FixtureMeasurements::default();
