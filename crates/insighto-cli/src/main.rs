@@ -387,7 +387,10 @@ async fn connect(
             seed: None,
             ..Default::default()
         })?
-        .spawn_local()
+        // On this command's runtime rather than the fixture's background thread
+        // (`spawn_local`): when the command ends, the runtime's end closes the store,
+        // so SQLite checkpoints its write-ahead log and leaves only the database file.
+        .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await?;
         let client = tuning
             .apply(Client::builder(running.demo_key()).base_url(running.url()))

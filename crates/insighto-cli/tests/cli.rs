@@ -59,6 +59,14 @@ fn readme_main_command_persists_across_runs() {
     assert_eq!(profile["first_name"], "Ada");
     assert_eq!(profile["last_name"], Value::Null);
     assert_eq!(profile["email"], "demo@example.com");
+
+    // Each run closed the database: SQLite checkpointed its write-ahead log, and only
+    // the database file is left.
+    let left: Vec<String> = std::fs::read_dir(data.path().join("insighto"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["sandbox.sqlite3"]);
 }
 
 #[test]
