@@ -238,11 +238,12 @@ impl Sandbox {
         Ok(self.running(local, stopper, Listening::Task(task)))
     }
 
-    /// Serves on a free loopback port, from a background thread of the sandbox's own: the
-    /// test fixture. It answers whatever the caller's runtime does (current-thread, or
-    /// blocked in a synchronous call), and costs a test little: once a sandbox stops, its
-    /// port serves the next one (a connection made to it in between is closed
-    /// unanswered), as wiremock reuses its servers.
+    /// Serves on a free loopback port, from a background thread that every sandbox of the
+    /// process shares: the test fixture. It answers whatever the caller's runtime does
+    /// (current-thread, or blocked in a synchronous call), and costs a test little: once
+    /// a sandbox stops, its port serves a later one, as wiremock reuses its servers (see
+    /// the crate's documentation, "Running it", for what that means for a client that
+    /// outlives its sandbox, a paused clock, and a `db` file).
     pub async fn spawn_local(self) -> Result<RunningSandbox, SandboxError> {
         let (serving, stopper) = self.serving();
         let pooled = pool::Pooled::serve(serving).map_err(|source| SandboxError::Bind {
@@ -342,19 +343,25 @@ impl RunningSandbox {
 
     fixture_methods!();
 
-    /// Stops accepting connections, finishes the requests in flight, and returns.
+    /// Stops accepting connections, lets the requests in flight finish (for at most 5
+    /// seconds), and returns.
     pub async fn shutdown(mut self) {
-        let stopper = self.stopper.take();
-        if let Some(stopper) = &stopper {
-            stopper.stop();
-        }
+        let Some(stopper) = self.stopper.take() else {
+            return;
+        };
+        stopper.stop();
         match self.listening.take() {
-            Some(Listening::Task(task)) => drop(task.await),
-            Some(pooled) => pooled.stop(),
+            Some(Listening::Task(task)) => {
+                let _ = task.await;
+                stopper.finished().await;
+            }
+            Some(Listening::Pooled(pooled)) => {
+                pooled.release();
+                // On the sandbox's thread: in real time, even if this runtime's clock
+                // is paused.
+                pool::on_background(stopper.finished()).await;
+            }
             None => {}
-        }
-        if let Some(stopper) = stopper {
-            stopper.finished().await;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The listeners behind [`Sandbox::spawn_local`](crate::Sandbox::spawn_local): loopback
-//! ports served by one background thread of the sandbox's own, each reused by a later
-//! sandbox once its own has stopped, as wiremock pools its mock servers.
+//! ports served by one background thread that every sandbox of the process shares, each
+//! reused by a later sandbox once its own has stopped, as wiremock pools its servers.
 //!
 //! A listener's accept loop runs for as long as the process; a sandbox is served by
 //! putting its [`Serving`] in the listener's slot, which wakes no thread. A test's
@@ -9,6 +9,8 @@
 //! was most of what a fixture cost beyond wiremock's (`cargo xtask bench`, section 6).
 
 use std::{
+    collections::VecDeque,
+    future::Future,
     io,
     net::{Ipv4Addr, SocketAddr},
     sync::{Arc, Mutex, PoisonError},
@@ -40,8 +42,10 @@ impl Slot {
     }
 }
 
-/// Listeners whose sandbox has stopped, ready for the next one.
-static IDLE: Mutex<Vec<Pooled>> = Mutex::new(Vec::new());
+/// Listeners whose sandbox has stopped, ready for the next one, the longest stopped
+/// first: a client still holding a stopped sandbox's URL is then the least likely to
+/// reach a later sandbox on that port.
+static IDLE: Mutex<VecDeque<Pooled>> = Mutex::new(VecDeque::new());
 
 /// The most idle listeners kept: more than a suite has sandboxes running at once.
 const IDLE_LIMIT: usize = 64;
@@ -50,17 +54,28 @@ const IDLE_LIMIT: usize = 64;
 static RUNTIME: Mutex<Option<Handle>> = Mutex::new(None);
 
 /// The runtime that serves pooled listeners: current-thread, on a thread of its own that
-/// lives as long as the process.
+/// lives as long as the process. It is built on that thread, so that a failure to start
+/// it is an error here, never a runtime dropped inside the caller's.
 fn runtime() -> io::Result<Handle> {
     let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(handle) = &*slot {
         return Ok(handle.clone());
     }
-    let runtime = Builder::new_current_thread().enable_all().build()?;
-    let handle = runtime.handle().clone();
+    let (started, handle) = std::sync::mpsc::channel();
     std::thread::Builder::new()
         .name("insighto-sandbox".into())
-        .spawn(move || runtime.block_on(std::future::pending::<()>()))?;
+        .spawn(
+            move || match Builder::new_current_thread().enable_all().build() {
+                Ok(runtime) => {
+                    let _ = started.send(Ok(runtime.handle().clone()));
+                    runtime.block_on(std::future::pending::<()>());
+                }
+                Err(e) => drop(started.send(Err(e))),
+            },
+        )?;
+    let handle = handle
+        .recv()
+        .map_err(|_| io::Error::other("the sandbox's thread ended before its runtime started"))??;
     *slot = Some(handle.clone());
     Ok(handle)
 }
@@ -78,10 +93,21 @@ pub fn in_background(work: impl FnOnce() + Send + 'static) {
     }
 }
 
+/// Runs `work` to its end on the listeners' thread (here if it cannot start).
+pub async fn on_background(work: impl Future<Output = ()> + Send + 'static) {
+    match runtime() {
+        Ok(handle) => drop(handle.spawn(work).await),
+        Err(_) => work.await,
+    }
+}
+
 impl Pooled {
     /// An idle listener, or a new one on a free loopback port, serving `serving`.
     pub fn serve(serving: Serving) -> io::Result<Self> {
-        let idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let idle = IDLE
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop_front();
         let pooled = match idle {
             Some(pooled) => pooled,
             None => Self::bind()?,
@@ -114,7 +140,7 @@ impl Pooled {
         drop(self.slot.serving().take());
         let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
         if idle.len() < IDLE_LIMIT {
-            idle.push(self);
+            idle.push_back(self);
         } else {
             self.slot.closed.notify_one();
         }

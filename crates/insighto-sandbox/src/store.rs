@@ -142,7 +142,7 @@ pub struct Store {
 /// the next in-memory store: a suite opens a sandbox per test, and a new connection
 /// costs its open, the schema and a parse of every statement, where a reused one keeps
 /// its prepared statements, and the demo account is made by whoever drops the last
-/// store (for a test's sandbox, the sandbox's own thread), not by the next test (most
+/// store (for a test's sandbox, the pooled listeners' thread), not by the next test (most
 /// of the time `Sandbox::open` and the first answer took: `cargo xtask bench`, section 6).
 static IDLE: Mutex<Vec<(Connection, Account)>> = Mutex::new(Vec::new());
 

@@ -32,6 +32,25 @@ fn sandboxes_alive_at_once_each_have_their_own_port_and_store() {
     }
 }
 
+/// A `GET` from another thread that the sandbox has received and is holding for `delay`
+/// (an injected 503's), and the status it ends with.
+fn request_in_flight(
+    sandbox: &RunningSandbox,
+    delay: Duration,
+) -> std::thread::JoinHandle<Option<u16>> {
+    sandbox
+        .fail_next(insighto_sandbox::Operation::GetUserProfile, 503)
+        .unwrap()
+        .delay(delay);
+    let (url, key) = (sandbox.url().to_owned(), sandbox.demo_key().to_owned());
+    let request = std::thread::spawn(move || status(&url, &key));
+    // The sandbox records a request before it waits out the fault's delay.
+    while sandbox.received().is_empty() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    request
+}
+
 #[tokio::test]
 async fn shutdown_finishes_a_request_in_flight() {
     let sandbox = Sandbox::open(&SandboxOptions::default())
@@ -39,14 +58,27 @@ async fn shutdown_finishes_a_request_in_flight() {
         .spawn_local()
         .await
         .unwrap();
-    sandbox
-        .fail_next(insighto_sandbox::Operation::GetUserProfile, 503)
-        .unwrap()
-        .delay(Duration::from_millis(300));
-    let (url, key) = (sandbox.url().to_owned(), sandbox.demo_key().to_owned());
-    let request = tokio::task::spawn_blocking(move || status(&url, &key));
-    // The request is in flight (waiting out its delay) when the sandbox shuts down.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let request = request_in_flight(&sandbox, Duration::from_millis(300));
     sandbox.shutdown().await;
-    assert_eq!(request.await.unwrap(), Some(503));
+    assert_eq!(request.join().unwrap(), Some(503));
+}
+
+/// `shutdown` waits in real time on the sandbox's thread: a test whose clock is paused
+/// (tokio would otherwise jump it past any wait) still sees requests in flight finish.
+#[tokio::test(start_paused = true)]
+async fn shutdown_waits_for_a_request_in_flight_even_with_a_paused_clock() {
+    let sandbox = Sandbox::open(&SandboxOptions::default())
+        .unwrap()
+        .spawn_local()
+        .await
+        .unwrap();
+    let request = request_in_flight(&sandbox, Duration::from_millis(400));
+    let started = std::time::Instant::now();
+    sandbox.shutdown().await;
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "shutdown returned after {:?}, before the request finished",
+        started.elapsed()
+    );
+    assert_eq!(request.join().unwrap(), Some(503));
 }
