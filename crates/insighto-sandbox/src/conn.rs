@@ -118,7 +118,7 @@ impl Registry {
             in_flight: AtomicUsize::new(0),
             close: Notify::new(),
         });
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let mut open = crate::lock(&self.open);
         open.retain(|c| c.strong_count() > 0);
         if open.len() >= max {
             let live: Vec<Arc<Connection>> = open.iter().filter_map(Weak::upgrade).collect();

@@ -138,8 +138,7 @@ struct FixtureState {
 
 impl Fixture {
     fn state(&self) -> MutexGuard<'_, FixtureState> {
-        // Plain data: a panic elsewhere cannot leave it half-written.
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        crate::lock(&self.state)
     }
 
     /// Arms a fault once the status is known to be one `operation` documents.
@@ -340,10 +339,9 @@ fn prefer_code(
                 .find_map(|p| p.trim().strip_prefix("code="))
         })?;
     // Digits only: `u16`'s parser would also take `+534`, which names no status.
-    let wanted = wanted.trim();
-    let documented = (!wanted.is_empty() && wanted.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| wanted.parse::<u16>().ok())
-        .flatten()
+    let documented = Some(wanted.trim())
+        .filter(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|w| w.parse::<u16>().ok())
         .filter(|&c| op.documents(c))
         .and_then(|c| StatusCode::from_u16(c).ok());
     match documented {

@@ -31,6 +31,15 @@ pub use routes::{BODY_TIMEOUT, MAX_BODY_BYTES, REQUEST_ID_HEADER};
 pub use spec::OPENAPI_YAML;
 pub use store::{Account, Key, Role, create_private_dir, new_api_key};
 
+/// Locks `mutex` even if a panic poisoned it: everything the sandbox keeps behind a
+/// mutex is plain data or a SQLite connection (whose transactions roll back), which a
+/// panic elsewhere cannot leave half-written.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
@@ -272,8 +281,7 @@ impl Sandbox {
             store: self.store,
             fixture: self.fixture,
             demo: self.demo,
-            stopper: Some(stopper),
-            listening: Some(listening),
+            running: Some((stopper, listening)),
         }
     }
 }
@@ -302,8 +310,8 @@ pub struct RunningSandbox {
     store: Arc<store::Store>,
     fixture: Arc<fixture::Fixture>,
     demo: Account,
-    stopper: Option<server::Stopper>,
-    listening: Option<Listening>,
+    /// `None` once stopped.
+    running: Option<(server::Stopper, Listening)>,
 }
 
 /// Where a running sandbox accepts connections.
@@ -312,17 +320,6 @@ enum Listening {
     Task(JoinHandle<()>),
     /// A pooled listener of the sandbox's background thread.
     Pooled(pool::Pooled),
-}
-
-impl Listening {
-    /// Stops accepting connections for this sandbox.
-    fn stop(self) {
-        match self {
-            // The task ends when the sandbox's stopper fires.
-            Self::Task(_) => {}
-            Self::Pooled(pooled) => pooled.release(),
-        }
-    }
 }
 
 impl RunningSandbox {
@@ -346,33 +343,33 @@ impl RunningSandbox {
     /// Stops accepting connections, lets the requests in flight finish (for at most 5
     /// seconds), and returns.
     pub async fn shutdown(mut self) {
-        let Some(stopper) = self.stopper.take() else {
+        let Some((stopper, listening)) = self.running.take() else {
             return;
         };
         stopper.stop();
-        match self.listening.take() {
-            Some(Listening::Task(task)) => {
+        match listening {
+            Listening::Task(task) => {
                 let _ = task.await;
                 stopper.finished().await;
             }
-            Some(Listening::Pooled(pooled)) => {
+            Listening::Pooled(pooled) => {
                 pooled.release();
                 // On the sandbox's thread: in real time, even if this runtime's clock
                 // is paused.
                 pool::on_background(stopper.finished()).await;
             }
-            None => {}
         }
     }
 }
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
-        if let Some(stopper) = self.stopper.take() {
+        if let Some((stopper, listening)) = self.running.take() {
             stopper.stop();
-        }
-        if let Some(listening) = self.listening.take() {
-            listening.stop();
+            // A task of its own ends on the stop; a pooled listener goes back.
+            if let Listening::Pooled(pooled) = listening {
+                pooled.release();
+            }
         }
     }
 }

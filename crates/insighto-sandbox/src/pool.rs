@@ -13,7 +13,7 @@ use std::{
     future::Future,
     io,
     net::{Ipv4Addr, SocketAddr},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{Arc, Mutex},
 };
 
 use tokio::{
@@ -38,7 +38,7 @@ struct Slot {
 
 impl Slot {
     fn serving(&self) -> std::sync::MutexGuard<'_, Option<Serving>> {
-        self.serving.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::lock(&self.serving)
     }
 }
 
@@ -57,7 +57,7 @@ static RUNTIME: Mutex<Option<Handle>> = Mutex::new(None);
 /// lives as long as the process. It is built on that thread, so that a failure to start
 /// it is an error here, never a runtime dropped inside the caller's.
 fn runtime() -> io::Result<Handle> {
-    let mut slot = RUNTIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut slot = crate::lock(&RUNTIME);
     if let Some(handle) = &*slot {
         return Ok(handle.clone());
     }
@@ -83,10 +83,7 @@ fn runtime() -> io::Result<Handle> {
 /// Runs `work` on the listeners' thread once it has started, else here: work a test
 /// should not wait for, such as emptying a dropped sandbox's store for the next one.
 pub fn in_background(work: impl FnOnce() + Send + 'static) {
-    let handle = RUNTIME
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let handle = crate::lock(&RUNTIME).clone();
     match handle {
         Some(handle) => drop(handle.spawn(async move { work() })),
         None => work(),
@@ -104,10 +101,7 @@ pub async fn on_background(work: impl Future<Output = ()> + Send + 'static) {
 impl Pooled {
     /// An idle listener, or a new one on a free loopback port, serving `serving`.
     pub fn serve(serving: Serving) -> io::Result<Self> {
-        let idle = IDLE
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop_front();
+        let idle = crate::lock(&IDLE).pop_front();
         let pooled = match idle {
             Some(pooled) => pooled,
             None => Self::bind()?,
@@ -138,7 +132,7 @@ impl Pooled {
     /// and goes back to the pool, or closes if the pool is full.
     pub fn release(self) {
         drop(self.slot.serving().take());
-        let mut idle = IDLE.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut idle = crate::lock(&IDLE);
         if idle.len() < IDLE_LIMIT {
             idle.push_back(self);
         } else {
@@ -148,22 +142,7 @@ impl Pooled {
 }
 
 /// Serves each connection with the sandbox in `slot`; one that arrives while the
-/// listener is idle is closed unanswered, so a client of an earlier sandbox never
-/// reaches a later one.
+/// listener serves nobody is closed unanswered.
 async fn accept(listener: TcpListener, slot: Arc<Slot>) {
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = slot.closed.notified() => return,
-        };
-        match accepted {
-            Ok((stream, _)) => {
-                let serving = slot.serving().clone();
-                if let Some(serving) = serving {
-                    tokio::spawn(server::connection(stream, serving));
-                }
-            }
-            Err(e) => server::backoff(&e).await,
-        }
-    }
+    server::accept(&listener, slot.closed.notified(), || slot.serving().clone()).await;
 }

@@ -60,7 +60,9 @@ pub fn with_state(state: AppState) -> Router {
     routes().layer(Extension(state))
 }
 
-/// The router as a service that puts `state` in each request it is called with.
+/// The router as a service that puts `state` in each request it is called with: what a
+/// served sandbox uses, since layering the router anew ([`with_state`]) costs each
+/// sandbox about 4 µs.
 #[derive(Clone)]
 pub struct WithState {
     routes: Router,

@@ -2,7 +2,7 @@
 //! a pooled one ([`crate::pool`]): either way each connection gets the same time limits,
 //! the cap on open connections and JSON bodies on hyper's own errors.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -62,10 +62,9 @@ impl Stopper {
         let _ = self.stop.send(true);
     }
 
-    /// Waits until every connection has finished, for at most [`DRAIN_TIMEOUT`] (every
-    /// [`Serving`] must be gone or going by then).
+    /// Waits, once stopped, until every connection has finished, for at most
+    /// [`DRAIN_TIMEOUT`] (every [`Serving`] must be gone or going by then).
     pub async fn finished(mut self) {
-        self.stop();
         let _ = tokio::time::timeout(DRAIN_TIMEOUT, self.finished.recv()).await;
     }
 }
@@ -75,24 +74,38 @@ impl Stopper {
 /// first request, between requests, HTTP/2 included) and open ones are capped.
 pub async fn serve(listener: TcpListener, serving: Serving) {
     let mut stop = serving.stop.clone();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    tokio::spawn(connection(stream, serving.clone()));
-                }
-                Err(e) => backoff(&e).await,
-            },
-            _ = stop.changed() => return,
-        }
-    }
+    let stopped = async move {
+        let _ = stop.changed().await;
+    };
+    accept(&listener, stopped, || Some(serving.clone())).await;
 }
 
-/// After a failed accept (out of file descriptors and the like): waits a little instead
-/// of spinning.
-pub async fn backoff(error: &std::io::Error) {
-    tracing::warn!(error = %error, "accept failed");
-    tokio::time::sleep(Duration::from_millis(50)).await;
+/// Accepts connections on `listener` until `until` resolves, each served by what
+/// `serving` gives when it is accepted (closed unanswered if nothing). After a failed
+/// accept (out of file descriptors and the like) it waits a little instead of spinning.
+pub async fn accept(
+    listener: &TcpListener,
+    until: impl Future<Output = ()>,
+    serving: impl Fn() -> Option<Serving>,
+) {
+    tokio::pin!(until);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut until => return,
+        };
+        match accepted {
+            Ok((stream, _)) => {
+                if let Some(serving) = serving() {
+                    tokio::spawn(connection(stream, serving));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
 }
 
 /// Serves one connection until it closes, idles past its limits or the sandbox stops

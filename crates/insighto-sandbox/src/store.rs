@@ -177,7 +177,7 @@ impl Store {
                 Connection::open(path)?
             }
             None => {
-                let idle = IDLE.lock().unwrap_or_else(|p| p.into_inner()).pop();
+                let idle = crate::lock(&IDLE).pop();
                 match idle {
                     Some((conn, demo)) => {
                         let mut store = Self::with(conn, true);
@@ -213,12 +213,9 @@ impl Store {
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave SQLite inconsistent (transactions
-        // roll back), so a poisoned lock is still safe to use.
-        (self.conn.as_ref())
-            .expect("the connection is there until the store is dropped")
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock(
+            (self.conn.as_ref()).expect("the connection is there until the store is dropped"),
+        )
     }
 
     /// The demo account, created with a fresh key the first time.
@@ -410,7 +407,7 @@ impl Drop for Store {
 /// table deleted (the tables are the whole of a store's state; listed by SQLite, so a
 /// table added to `SCHEMA` is emptied too).
 fn recycle(mut conn: Connection) {
-    let full = || IDLE.lock().unwrap_or_else(|p| p.into_inner()).len() >= IDLE_LIMIT;
+    let full = || crate::lock(&IDLE).len() >= IDLE_LIMIT;
     if full() || !conn.is_autocommit() {
         return;
     }
@@ -427,7 +424,7 @@ fn recycle(mut conn: Connection) {
         })
     });
     if let Some(demo) = emptied.then(|| demo_of(&mut conn).ok()).flatten() {
-        let mut idle = IDLE.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = crate::lock(&IDLE);
         if idle.len() < IDLE_LIMIT {
             idle.push((conn, demo));
         }

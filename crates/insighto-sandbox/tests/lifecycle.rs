@@ -6,8 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{runtime, spawn_local, status};
-use insighto_sandbox::{RunningSandbox, Sandbox, SandboxOptions};
+use common::{local_sandbox, runtime, spawn_local, status};
+use insighto_sandbox::RunningSandbox;
 
 #[test]
 fn a_local_sandbox_answers_while_the_runtime_that_started_it_is_gone_or_blocked() {
@@ -53,11 +53,7 @@ fn request_in_flight(
 
 #[tokio::test]
 async fn shutdown_finishes_a_request_in_flight() {
-    let sandbox = Sandbox::open(&SandboxOptions::default())
-        .unwrap()
-        .spawn_local()
-        .await
-        .unwrap();
+    let sandbox = local_sandbox().await;
     let request = request_in_flight(&sandbox, Duration::from_millis(300));
     sandbox.shutdown().await;
     assert_eq!(request.join().unwrap(), Some(503));
@@ -67,11 +63,7 @@ async fn shutdown_finishes_a_request_in_flight() {
 /// (tokio would otherwise jump it past any wait) still sees requests in flight finish.
 #[tokio::test(start_paused = true)]
 async fn shutdown_waits_for_a_request_in_flight_even_with_a_paused_clock() {
-    let sandbox = Sandbox::open(&SandboxOptions::default())
-        .unwrap()
-        .spawn_local()
-        .await
-        .unwrap();
+    let sandbox = local_sandbox().await;
     let request = request_in_flight(&sandbox, Duration::from_millis(400));
     let started = std::time::Instant::now();
     sandbox.shutdown().await;

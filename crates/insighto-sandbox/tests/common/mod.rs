@@ -1,5 +1,5 @@
-//! What the lifecycle tests share: a current-thread runtime, a local sandbox started on
-//! it, and a request over a plain blocking socket.
+//! What the lifecycle tests share: a current-thread runtime, a local sandbox, and a
+//! request over a plain blocking socket.
 
 use std::{
     io::{Read, Write},
@@ -16,14 +16,18 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A fresh in-memory sandbox from `spawn_local`.
+pub async fn local_sandbox() -> RunningSandbox {
+    Sandbox::open(&SandboxOptions::default())
+        .unwrap()
+        .spawn_local()
+        .await
+        .unwrap()
+}
+
+/// [`local_sandbox`], started on `runtime`.
 pub fn spawn_local(runtime: &tokio::runtime::Runtime) -> RunningSandbox {
-    runtime.block_on(async {
-        Sandbox::open(&SandboxOptions::default())
-            .unwrap()
-            .spawn_local()
-            .await
-            .unwrap()
-    })
+    runtime.block_on(local_sandbox())
 }
 
 /// `GET /api/v1/user` with `key` over a plain blocking socket: the answer's status, or
