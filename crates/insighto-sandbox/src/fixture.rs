@@ -3,14 +3,14 @@
 
 use std::{
     collections::VecDeque,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
     time::Duration,
 };
 
 use axum::{
-    body::Body,
+    body::{Body, Bytes},
     extract::{Extension, MatchedPath, Request},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, Method, StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -133,7 +133,29 @@ pub struct Fixture {
 struct FixtureState {
     next_id: u64,
     faults: Vec<Fault>,
-    received: VecDeque<Received>,
+    received: VecDeque<Recorded>,
+}
+
+/// A request as recorded: cheap to keep (the parts are shared, not copied), made into a
+/// [`Received`], the key redacted, only when a test asks.
+#[derive(Debug)]
+struct Recorded {
+    operation: Operation,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+}
+
+impl Recorded {
+    fn received(&self) -> Received {
+        Received {
+            operation: self.operation,
+            method: self.method.to_string(),
+            path: self.uri.path().to_owned(),
+            query: redacted_query(self.uri.query().unwrap_or_default()),
+            body: self.body.to_vec(),
+        }
+    }
 }
 
 impl Fixture {
@@ -189,7 +211,11 @@ impl Fixture {
 
     /// The requests received so far, oldest first (at most [`RECEIVED_LIMIT`]).
     pub fn received(&self) -> Vec<Received> {
-        self.state().received.iter().cloned().collect()
+        self.state()
+            .received
+            .iter()
+            .map(Recorded::received)
+            .collect()
     }
 
     /// Forgets the requests received so far.
@@ -197,7 +223,7 @@ impl Fixture {
         self.state().received.clear();
     }
 
-    fn record(&self, received: Received) {
+    fn record(&self, received: Recorded) {
         let mut state = self.state();
         if state.received.len() == RECEIVED_LIMIT {
             state.received.pop_front();
@@ -267,6 +293,33 @@ impl FaultHandle {
     }
 }
 
+/// An operation the routes serve, as the spec describes it.
+struct Route {
+    spec: insighto_spec::Operation<'static>,
+    operation: Operation,
+    /// Whether the operation takes a request body.
+    has_body: bool,
+}
+
+/// The operation at a route (`/api/v1/user/{user_id}`) and method, from a table read
+/// from the spec once rather than looked up in the document at each request.
+fn route(path: &str, method: &Method) -> Option<&'static Route> {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        (spec().model.operations().into_iter())
+            .filter_map(|spec| {
+                Some(Route {
+                    operation: Operation::from_id(spec.id()?)?,
+                    has_body: spec.request_schema().is_some(),
+                    spec,
+                })
+            })
+            .collect()
+    });
+    (routes.iter())
+        .find(|r| r.spec.path == path && r.spec.method.eq_ignore_ascii_case(method.as_str()))
+}
+
 /// Records each request to an operation, then answers an armed fault or a
 /// `Prefer: code=NNN`, or hands the request on.
 pub async fn layer(
@@ -274,38 +327,35 @@ pub async fn layer(
     request: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    let route = request.extensions().get::<MatchedPath>();
-    let method = request.method().as_str().to_ascii_lowercase();
-    let found = route.and_then(|r| spec().model.operation_at(r.as_str(), &method));
-    let Some((spec_op, operation)) = found.and_then(|op| Some((op, Operation::from_id(op.id()?)?)))
-    else {
+    let found = (request.extensions().get::<MatchedPath>())
+        .and_then(|path| route(path.as_str(), request.method()));
+    let Some(route) = found else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
     // Only an operation with a body reads one; the handler reads it again from memory.
-    let (body, unreadable) = if spec_op.request_schema().is_some() {
+    let (body, unreadable) = if route.has_body {
         match read_body(body, state.body_timeout).await {
             Ok(bytes) => (bytes, None),
-            Err(failure) => (Default::default(), Some(failure)),
+            Err(failure) => (Bytes::new(), Some(failure)),
         }
     } else {
-        (Default::default(), None)
+        (Bytes::new(), None)
     };
-    state.fixture.record(Received {
-        operation,
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_owned(),
-        query: redacted_query(parts.uri.query().unwrap_or_default()),
-        body: body.to_vec(),
+    state.fixture.record(Recorded {
+        operation: route.operation,
+        method: parts.method.clone(),
+        uri: parts.uri.clone(),
+        body: body.clone(),
     });
     if let Some(failure) = unreadable {
         return failure.into_response();
     }
-    if let Some((status, retry_after, delay)) = state.fixture.take(operation) {
+    if let Some((status, retry_after, delay)) = state.fixture.take(route.operation) {
         tokio::time::sleep(delay).await;
-        return documented_error(spec_op, status, retry_after.unwrap_or(1));
+        return documented_error(route.spec, status, retry_after.unwrap_or(1));
     }
-    if let Some(response) = prefer_code(&parts.headers, spec_op) {
+    if let Some(response) = prefer_code(&parts.headers, route.spec) {
         return response;
     }
     next.run(Request::from_parts(parts, Body::from(body))).await

@@ -364,12 +364,16 @@ impl RunningSandbox {
 
 impl Drop for RunningSandbox {
     fn drop(&mut self) {
-        if let Some((stopper, listening)) = self.running.take() {
-            stopper.stop();
-            // A task of its own ends on the stop; a pooled listener goes back.
-            if let Listening::Pooled(pooled) = listening {
+        match self.running.take() {
+            // A task of its own ends on the stop.
+            Some((stopper, Listening::Task(_))) => stopper.stop(),
+            // A pooled listener goes back; its open connections close at their next
+            // request, unanswered, without a wake of the listeners' thread now.
+            Some((stopper, Listening::Pooled(pooled))) => {
+                stopper.stop_quietly();
                 pooled.release();
             }
+            None => {}
         }
     }
 }

@@ -174,10 +174,8 @@ fn inactive() -> Failure {
 
 /// The `{message, meta, data}` envelope around a profile as stored (valid JSON text).
 fn envelope(message: &str, profile: &str) -> Response {
-    let body = format!(
-        "{{\"message\":{},\"meta\":{{}},\"data\":{profile}}}",
-        json!(message)
-    );
+    let message = serde_json::to_string(message).unwrap_or_default();
+    let body = format!("{{\"message\":{message},\"meta\":{{}},\"data\":{profile}}}");
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 

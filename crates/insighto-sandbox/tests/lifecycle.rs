@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{local_sandbox, runtime, spawn_local, status};
+use common::{Connection, local_sandbox, runtime, spawn_local, status};
 use insighto_sandbox::RunningSandbox;
 
 #[test]
@@ -29,6 +29,27 @@ fn sandboxes_alive_at_once_each_have_their_own_port_and_store() {
             assert_ne!(sandbox.url(), other.url());
             assert_eq!(status(other.url(), sandbox.demo_key()), Some(401));
         }
+    }
+}
+
+/// A connection a client keeps open is never answered by a stopped sandbox: dropped (no
+/// wake of the sandbox's thread then), its next request is closed unanswered; shut down,
+/// the connection is closed.
+#[test]
+fn a_kept_alive_connection_is_not_answered_once_its_sandbox_stops() {
+    for shut_down in [false, true] {
+        let rt = runtime();
+        let sandbox = spawn_local(&rt);
+        let key = sandbox.demo_key().to_owned();
+        let mut connection = Connection::open(sandbox.url());
+        assert_eq!(connection.get(&key), Some(200));
+        assert_eq!(connection.get(&key), Some(200));
+        if shut_down {
+            rt.block_on(sandbox.shutdown());
+        } else {
+            drop(sandbox);
+        }
+        assert_eq!(connection.get(&key), None, "shut down: {shut_down}");
     }
 }
 

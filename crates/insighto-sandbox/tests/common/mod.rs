@@ -1,5 +1,5 @@
-//! What the lifecycle tests share: a current-thread runtime, a local sandbox, and a
-//! request over a plain blocking socket.
+//! What the lifecycle tests share: a current-thread runtime, a local sandbox, and
+//! requests over a plain blocking socket.
 
 use std::{
     io::{Read, Write},
@@ -30,21 +30,52 @@ pub fn spawn_local(runtime: &tokio::runtime::Runtime) -> RunningSandbox {
     runtime.block_on(local_sandbox())
 }
 
-/// `GET /api/v1/user` with `key` over a plain blocking socket: the answer's status, or
-/// `None` if the connection closed without one.
+/// `GET /api/v1/user` with `key` over a plain blocking socket of its own: the answer's
+/// status, or `None` if the connection closed without one.
 pub fn status(url: &str, key: &str) -> Option<u16> {
-    let addr = url.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let request = format!(
-        "GET /api/v1/user?api_key={key} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n"
-    );
-    // A closed listener may reset the connection before the request is written.
-    stream.write_all(request.as_bytes()).ok()?;
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let head = String::from_utf8_lossy(&answer);
-    head.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+    Connection::open(url).get(key)
+}
+
+/// A client's connection to a sandbox, kept open between requests: a plain blocking
+/// socket.
+pub struct Connection {
+    stream: TcpStream,
+    addr: String,
+}
+
+impl Connection {
+    pub fn open(url: &str) -> Self {
+        let addr = url.trim_start_matches("http://").to_owned();
+        let stream = TcpStream::connect(&addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Self { stream, addr }
+    }
+
+    /// `GET /api/v1/user` with `key`: the answer's status (its body read, so that the
+    /// connection can carry the next request), or `None` if the connection closed
+    /// without one.
+    pub fn get(&mut self, key: &str) -> Option<u16> {
+        let request = format!(
+            "GET /api/v1/user?api_key={key} HTTP/1.1\r\nhost: {}\r\n\r\n",
+            self.addr
+        );
+        // A closed listener may reset the connection before the request is written.
+        self.stream.write_all(request.as_bytes()).ok()?;
+        let mut head = Vec::new();
+        let mut byte = [0];
+        while !head.ends_with(b"\r\n\r\n") {
+            match self.stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return None,
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+        let length = (head.split("\r\n"))
+            .find_map(|line| line.strip_prefix("content-length:"))
+            .map_or(0, |n| n.trim().parse().unwrap());
+        self.stream.read_exact(&mut vec![0; length]).ok()?;
+        head.strip_prefix("http/1.1 ")?.get(..3)?.parse().ok()
+    }
 }
