@@ -65,8 +65,13 @@ impl Connection {
         InFlight(self.clone())
     }
 
-    /// Resolves when the connection should close: it stayed idle past its limit, or it
-    /// was chosen to make room for a new one.
+    /// Asks the connection to close now ([`expired`](Self::expired) resolves).
+    pub fn close(&self) {
+        self.close.notify_one();
+    }
+
+    /// Resolves when the connection should close: it stayed idle past its limit, it
+    /// was chosen to make room for a new one, or it was asked to ([`close`](Self::close)).
     pub async fn expired(&self, limits: Limits) {
         let tick = (limits.first_request.min(limits.idle) / 4).max(Duration::from_millis(10));
         let watch = async {
@@ -129,7 +134,7 @@ impl Registry {
                 .map(|(_, c)| c)
                 .or_else(|| live.first());
             if let Some(victim) = victim {
-                victim.close.notify_one();
+                victim.close();
                 open.retain(|c| !std::ptr::eq(c.as_ptr(), Arc::as_ptr(victim)));
             }
         }

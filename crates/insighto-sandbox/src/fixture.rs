@@ -136,25 +136,42 @@ struct FixtureState {
     received: VecDeque<Recorded>,
 }
 
-/// A request as recorded: cheap to keep (the parts are shared, not copied), made into a
-/// [`Received`], the key redacted, only when a test asks.
-#[derive(Debug)]
+/// A request as recorded, made into a [`Received`] (the key redacted) only when a test
+/// asks, and shown only as that. Its parts are copied out of the connection's buffer,
+/// which sharing them would keep alive (8 KiB or more a request).
 struct Recorded {
     operation: Operation,
     method: Method,
-    uri: Uri,
+    /// The path and the query, the key still in it.
+    target: String,
     body: Bytes,
 }
 
 impl Recorded {
+    fn new(operation: Operation, method: &Method, uri: &Uri, body: &Bytes) -> Self {
+        Self {
+            operation,
+            method: method.clone(),
+            target: uri.path_and_query().map_or("", |p| p.as_str()).to_owned(),
+            body: Bytes::copy_from_slice(body),
+        }
+    }
+
     fn received(&self) -> Received {
+        let (path, query) = (self.target.split_once('?')).unwrap_or((&self.target, ""));
         Received {
             operation: self.operation,
             method: self.method.to_string(),
-            path: self.uri.path().to_owned(),
-            query: redacted_query(self.uri.query().unwrap_or_default()),
+            path: path.to_owned(),
+            query: redacted_query(query),
             body: self.body.to_vec(),
         }
+    }
+}
+
+impl std::fmt::Debug for Recorded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.received().fmt(f)
     }
 }
 
@@ -342,12 +359,12 @@ pub async fn layer(
     } else {
         (Bytes::new(), None)
     };
-    state.fixture.record(Recorded {
-        operation: route.operation,
-        method: parts.method.clone(),
-        uri: parts.uri.clone(),
-        body: body.clone(),
-    });
+    (state.fixture).record(Recorded::new(
+        route.operation,
+        &parts.method,
+        &parts.uri,
+        &body,
+    ));
     if let Some(failure) = unreadable {
         return failure.into_response();
     }
@@ -466,5 +483,29 @@ mod tests {
             redacted_query("a=1&api_key=in-secret&api_key=x"),
             "a=1&api_key=[REDACTED]&api_key=[REDACTED]"
         );
+    }
+
+    /// The record keeps the key until a test reads it, but never shows it: what a test
+    /// reads, and the `Debug` of the fixture (a `FaultHandle` shows it), are redacted.
+    #[test]
+    fn a_recorded_request_never_shows_its_key() {
+        let fixture = Fixture::default();
+        let uri: Uri = "/api/v1/user?api_key=in-SecretKey&x=1".parse().unwrap();
+        let body = Bytes::from_static(b"{}");
+        fixture.record(Recorded::new(
+            Operation::GetUserProfile,
+            &Method::GET,
+            &uri,
+            &body,
+        ));
+        let shown = format!("{fixture:?}");
+        assert!(
+            !shown.contains("SecretKey") && shown.contains("[REDACTED]"),
+            "{shown}"
+        );
+        let received = &fixture.received()[0];
+        assert_eq!(received.path, "/api/v1/user");
+        assert_eq!(received.query, "api_key=[REDACTED]&x=1");
+        assert_eq!(received.body, b"{}");
     }
 }

@@ -242,7 +242,7 @@ impl Sandbox {
         let bind = |source| SandboxError::Bind { addr, source };
         let listener = TcpListener::bind(addr).await.map_err(bind)?;
         let local = listener.local_addr().map_err(bind)?;
-        let (serving, stopper) = self.serving();
+        let (serving, stopper) = self.serving(None);
         let task = tokio::spawn(server::serve(listener, serving));
         Ok(self.running(local, stopper, Listening::Task(task)))
     }
@@ -254,19 +254,21 @@ impl Sandbox {
     /// the crate's documentation, "Running it", for what that means for a client that
     /// outlives its sandbox, a paused clock, and a `db` file).
     pub async fn spawn_local(self) -> Result<RunningSandbox, SandboxError> {
-        let (serving, stopper) = self.serving();
-        let pooled = pool::Pooled::serve(serving).map_err(|source| SandboxError::Bind {
+        let pooled = pool::Pooled::take().map_err(|source| SandboxError::Bind {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             source,
         })?;
+        let (serving, stopper) = self.serving(Some(pool::Lease::new(&pooled)));
+        pooled.serve(serving);
         Ok(self.running(pooled.addr(), stopper, Listening::Pooled(pooled)))
     }
 
-    fn serving(&self) -> (server::Serving, server::Stopper) {
+    fn serving(&self, lease: Option<pool::Lease>) -> (server::Serving, server::Stopper) {
         server::Serving::new(
             routes::WithState::new(self.state()),
             self.header_timeout,
             self.limits,
+            lease,
         )
     }
 
@@ -353,7 +355,7 @@ impl RunningSandbox {
                 stopper.finished().await;
             }
             Listening::Pooled(pooled) => {
-                pooled.release();
+                pooled.stop_serving();
                 // On the sandbox's thread: in real time, even if this runtime's clock
                 // is paused.
                 pool::on_background(stopper.finished()).await;
@@ -367,11 +369,12 @@ impl Drop for RunningSandbox {
         match self.running.take() {
             // A task of its own ends on the stop.
             Some((stopper, Listening::Task(_))) => stopper.stop(),
-            // A pooled listener goes back; its open connections close at their next
-            // request, unanswered, without a wake of the listeners' thread now.
+            // A pooled listener stops serving it, and goes back to the pool once its
+            // open connections have closed: each at its next request, unanswered,
+            // without a wake of the listeners' thread now.
             Some((stopper, Listening::Pooled(pooled))) => {
                 stopper.stop_quietly();
-                pooled.release();
+                pooled.stop_serving();
             }
             None => {}
         }

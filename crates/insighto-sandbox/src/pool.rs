@@ -24,6 +24,7 @@ use tokio::{
 use crate::server::{self, Serving};
 
 /// A pooled listener: its address, and what its accept loop reads.
+#[derive(Clone)]
 pub struct Pooled {
     addr: SocketAddr,
     slot: Arc<Slot>,
@@ -98,16 +99,45 @@ pub async fn on_background(work: impl Future<Output = ()> + Send + 'static) {
     }
 }
 
+/// A pooled listener lent to one sandbox. Every connection of the sandbox holds it (in
+/// its [`Serving`]), so the listener goes back to the pool only once the last has
+/// closed: a port never serves a sandbox while a connection to an earlier one is open,
+/// which a client's pool of kept-alive connections would take for a connection to the
+/// later one (and fail its next request on, as the earlier sandbox answers nothing).
+pub struct Lease(Pooled);
+
+impl Lease {
+    pub fn new(pooled: &Pooled) -> Self {
+        Self(pooled.clone())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.0.clone().release();
+    }
+}
+
 impl Pooled {
-    /// An idle listener, or a new one on a free loopback port, serving `serving`.
-    pub fn serve(serving: Serving) -> io::Result<Self> {
+    /// An idle listener, or a new one on a free loopback port.
+    pub fn take() -> io::Result<Self> {
         let idle = crate::lock(&IDLE).pop_front();
-        let pooled = match idle {
-            Some(pooled) => pooled,
-            None => Self::bind()?,
-        };
-        *pooled.slot.serving() = Some(serving);
-        Ok(pooled)
+        match idle {
+            Some(pooled) => Ok(pooled),
+            None => Self::bind(),
+        }
+    }
+
+    /// Serves `serving`'s sandbox from now on.
+    pub fn serve(&self, serving: Serving) {
+        *self.slot.serving() = Some(serving);
+    }
+
+    /// Stops serving its sandbox: a new connection is closed unanswered (connections
+    /// already open go on until told to stop).
+    pub fn stop_serving(&self) {
+        let serving = self.slot.serving().take();
+        drop(serving);
     }
 
     fn bind() -> io::Result<Self> {
@@ -128,10 +158,8 @@ impl Pooled {
         self.addr
     }
 
-    /// Stops serving its sandbox (connections already open go on until told to stop)
-    /// and goes back to the pool, or closes if the pool is full.
-    pub fn release(self) {
-        drop(self.slot.serving().take());
+    /// Goes back to the pool, or closes if the pool is full.
+    fn release(self) {
         let mut idle = crate::lock(&IDLE);
         if idle.len() < IDLE_LIMIT {
             idle.push_back(self);

@@ -20,7 +20,7 @@ use tokio::{
     sync::{Notify, mpsc},
 };
 
-use crate::{conn, routes, store};
+use crate::{conn, pool, routes, store};
 
 /// How long a stopped sandbox's open connections may take to finish.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
@@ -34,6 +34,9 @@ pub struct Serving {
     limits: conn::Limits,
     registry: Arc<conn::Registry>,
     stop: Arc<Stop>,
+    /// The pooled listener lent to the sandbox, back to the pool once the last clone is
+    /// gone; before `_live`, so that it is back when [`Stopper::finished`] returns.
+    _lease: Option<Arc<pool::Lease>>,
     _live: mpsc::Sender<()>,
 }
 
@@ -66,6 +69,7 @@ impl Serving {
         app: routes::WithState,
         header_timeout: Duration,
         limits: conn::Limits,
+        lease: Option<pool::Lease>,
     ) -> (Self, Stopper) {
         let stop = Arc::<Stop>::default();
         let (live, finished) = mpsc::channel(1);
@@ -75,6 +79,7 @@ impl Serving {
             limits,
             registry: Arc::default(),
             stop: stop.clone(),
+            _lease: lease.map(Arc::new),
             _live: live,
         };
         (serving, Stopper { stop, finished })
@@ -148,8 +153,9 @@ pub async fn accept(
     }
 }
 
-/// Serves one connection until it closes, idles past its limits or the sandbox stops
-/// (then its requests in flight finish first).
+/// Serves one connection until it closes, idles past its limits, or the sandbox stops:
+/// at once if it stops loudly (its requests in flight finish first), else at the
+/// connection's next request, which gets no answer.
 pub async fn connection(stream: TcpStream, serving: Serving) {
     let state = serving.registry.admit(serving.limits.max_connections);
     let service = hyper_util::service::TowerToHyperService::new(Tracked {
@@ -210,6 +216,8 @@ where
 
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
         if self.stop.stopped() {
+            // HTTP/1.1 closes on the error; HTTP/2 would only reset the stream.
+            self.conn.close();
             return Box::pin(std::future::ready(Err(Stopped)));
         }
         let in_flight = self.conn.request();

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{runtime, spawn_local, status};
+use std::time::Duration;
+
+use common::{Connection, runtime, spawn_local, status};
 
 #[test]
 fn a_stopped_sandbox_answers_nobody_and_its_port_serves_only_the_next_one() {
@@ -25,11 +27,32 @@ fn a_stopped_sandbox_answers_nobody_and_its_port_serves_only_the_next_one() {
     assert_eq!(status(next.url(), next.demo_key()), Some(200));
     assert_eq!(status(next.url(), &key), Some(401));
 
-    // Dropped rather than shut down, the same holds.
+    // Dropped rather than shut down, the same holds, once its connections have ended
+    // (on the sandbox's thread, a moment after the answers they carried).
     let key = next.demo_key().to_owned();
     drop(next);
+    std::thread::sleep(Duration::from_millis(100));
     let third = spawn_local(&rt);
     assert_eq!(third.url(), url);
     assert_eq!(status(third.url(), &key), Some(401));
     assert_eq!(status(third.url(), third.demo_key()), Some(200));
+
+    // While a client keeps a connection to a dropped sandbox open, its port serves no
+    // later sandbox: that connection's next request is not answered, and a new
+    // connection to the later sandbox's URL reaches the later one.
+    let mut kept = Connection::open(third.url());
+    assert_eq!(kept.get(third.demo_key()), Some(200));
+    let key = third.demo_key().to_owned();
+    drop(third);
+    let fourth = spawn_local(&rt);
+    assert_ne!(fourth.url(), url);
+    assert_eq!(status(fourth.url(), fourth.demo_key()), Some(200));
+    assert_eq!(kept.get(&key), None);
+    // Closed, that connection gives the port back (a moment later, on the sandbox's
+    // thread), the longest idle of the pool: a sandbox started after `fourth` stops
+    // gets it first.
+    std::thread::sleep(Duration::from_millis(100));
+    drop(fourth);
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(spawn_local(&rt).url(), url);
 }
