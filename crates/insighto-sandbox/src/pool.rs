@@ -137,6 +137,7 @@ impl Pooled {
     /// already open go on until told to stop).
     pub fn stop_serving(&self) {
         let serving = self.slot.serving().take();
+        // Dropped once the slot is unlocked: it may be the lease's last holder.
         drop(serving);
     }
 

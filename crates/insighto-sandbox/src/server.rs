@@ -97,7 +97,7 @@ impl Stopper {
     /// Stops the sandbox and wakes its accept loop and its open connections, which
     /// finish their requests in flight and close.
     pub fn stop(&self) {
-        self.stop.stopped.store(true, Ordering::Release);
+        self.stop_quietly();
         self.stop.waiters.notify_waiters();
     }
 
@@ -121,8 +121,7 @@ impl Stopper {
 /// connection's request head has a time limit, idle connections are closed (before the
 /// first request, between requests, HTTP/2 included) and open ones are capped.
 pub async fn serve(listener: TcpListener, serving: Serving) {
-    let stop = serving.stop.clone();
-    accept(&listener, stop.wait(), || Some(serving.clone())).await;
+    accept(&listener, serving.stop.wait(), || Some(serving.clone())).await;
 }
 
 /// Accepts connections on `listener` until `until` resolves, each served by what
@@ -163,7 +162,6 @@ pub async fn connection(stream: TcpStream, serving: Serving) {
         conn: state.clone(),
         stop: serving.stop.clone(),
     });
-    let stop = serving.stop.clone();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -175,7 +173,7 @@ pub async fn connection(stream: TcpStream, serving: Serving) {
     tokio::select! {
         _ = connection.as_mut() => {}
         () = state.expired(serving.limits) => {}
-        () = stop.wait() => {
+        () = serving.stop.wait() => {
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
         }

@@ -7,7 +7,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
 };
 
 use rand::{Rng, distr::Alphanumeric};
@@ -214,10 +214,11 @@ impl Store {
                 let idle = crate::lock(&IDLE).pop();
                 match idle {
                     Some(ready) => {
-                        let mut store = Self::with(ready.conn, true);
-                        store.demo = Some(ready.demo);
-                        store.answers = Some(Mutex::new(ready.answers));
-                        return Ok(store);
+                        return Ok(Self {
+                            conn: Some(Mutex::new(ready.conn)),
+                            answers: Some(Mutex::new(ready.answers)),
+                            demo: Some(ready.demo),
+                        });
                     }
                     None => Connection::open_in_memory()?,
                 }
@@ -439,7 +440,7 @@ impl Drop for Store {
     fn drop(&mut self) {
         let Some(conn) = self.conn.take() else { return };
         if self.answers.is_some() {
-            let conn = conn.into_inner().unwrap_or_else(|p| p.into_inner());
+            let conn = conn.into_inner().unwrap_or_else(PoisonError::into_inner);
             let dropped = {
                 let mut dropped = crate::lock(&DROPPED);
                 dropped.push(conn);
@@ -487,9 +488,10 @@ fn recycle(mut conn: Connection) {
                 .is_ok()
         })
     });
-    let Some(demo) = emptied.then(|| demo_of(&mut conn).ok()).flatten() else {
+    if !emptied {
         return;
-    };
+    }
+    let Ok(demo) = demo_of(&mut conn) else { return };
     let Ok(Some(answer)) = answer_of(&conn, &demo.api_key) else {
         return;
     };
