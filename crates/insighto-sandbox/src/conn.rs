@@ -162,6 +162,10 @@ impl<S> JsonErrors<S> {
 /// hyper's own error answer (`HTTP/1.1 4xx ...` with `content-length: 0`) with a JSON
 /// body instead; `None` for anything else (the sandbox's own errors all have a body).
 fn with_json_body(head: &[u8]) -> Option<Vec<u8>> {
+    // Every write passes here: the prefix first, before reading the whole text.
+    if !head.starts_with(b"HTTP/1.1 4") {
+        return None;
+    }
     let text = std::str::from_utf8(head).ok()?;
     let status_line = text.strip_prefix("HTTP/1.1 4")?.split("\r\n").next()?;
     if !text.ends_with("\r\n\r\n")

@@ -8,9 +8,9 @@ use std::{
 };
 
 use axum::{
-    body::{Body, Bytes},
-    extract::{Extension, MatchedPath, Request},
-    http::{HeaderValue, Method, StatusCode, Uri, header},
+    body::Bytes,
+    extract::Request,
+    http::{HeaderValue, Method, StatusCode, Uri, header, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde_json::{Value, json};
@@ -54,7 +54,7 @@ impl Operation {
 
     /// Its description in the spec (a test keeps every variant in it).
     fn spec(self) -> Option<insighto_spec::Operation<'static>> {
-        spec().model.operation(self.id())
+        self.route().map(|route| route.spec)
     }
 }
 
@@ -318,39 +318,51 @@ struct Route {
     has_body: bool,
 }
 
-/// The operation at a route (`/api/v1/user/{user_id}`) and method, from a table read
-/// from the spec once rather than looked up in the document at each request.
-fn route(path: &str, method: &Method) -> Option<&'static Route> {
-    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
-    let routes = ROUTES.get_or_init(|| {
-        (spec().model.operations().into_iter())
-            .filter_map(|spec| {
-                Some(Route {
-                    operation: Operation::from_id(spec.id()?)?,
-                    has_body: spec.request_schema().is_some(),
-                    spec,
+impl Operation {
+    /// The operation as the spec describes it, from a table read from the spec once
+    /// rather than looked up in the document at each request.
+    fn route(self) -> Option<&'static Route> {
+        static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+        let routes = ROUTES.get_or_init(|| {
+            (spec().model.operations().into_iter())
+                .filter_map(|spec| {
+                    Some(Route {
+                        operation: Operation::from_id(spec.id()?)?,
+                        has_body: spec.request_schema().is_some(),
+                        spec,
+                    })
                 })
-            })
-            .collect()
-    });
-    (routes.iter())
-        .find(|r| r.spec.path == path && r.spec.method.eq_ignore_ascii_case(method.as_str()))
+                .collect()
+        });
+        routes.iter().find(|r| r.operation == self)
+    }
 }
 
-/// Records each request to an operation, then answers an armed fault or a
-/// `Prefer: code=NNN`, or hands the request on.
-pub async fn layer(
-    Extension(state): Extension<AppState>,
-    request: Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let found = (request.extensions().get::<MatchedPath>())
-        .and_then(|path| route(path.as_str(), request.method()));
-    let Some(route) = found else {
-        return next.run(request).await;
-    };
+/// What the fixture made of a request.
+pub enum Intercepted {
+    /// It answered: an armed fault, a `Prefer: code=NNN`, or an unreadable body.
+    Answered(Response),
+    /// The handler answers: the request's head, and its body if the operation takes one
+    /// (else empty).
+    Continue(Parts, Bytes),
+}
+
+/// The fixture's part of a request to `operation`, which its handler calls first: it
+/// records the request, then answers an armed fault or a `Prefer: code=NNN`, or hands
+/// the request back.
+pub async fn intercept(state: &AppState, operation: Operation, request: Request) -> Intercepted {
     let (parts, body) = request.into_parts();
-    // Only an operation with a body reads one; the handler reads it again from memory.
+    // A `HEAD` reaches the `GET` handler, but is not the operation.
+    let found = (operation.route()).filter(|route| {
+        route
+            .spec
+            .method
+            .eq_ignore_ascii_case(parts.method.as_str())
+    });
+    let Some(route) = found else {
+        return Intercepted::Continue(parts, Bytes::new());
+    };
+    // Only an operation with a body reads one.
     let (body, unreadable) = if route.has_body {
         match read_body(body, state.body_timeout).await {
             Ok(bytes) => (bytes, None),
@@ -359,23 +371,19 @@ pub async fn layer(
     } else {
         (Bytes::new(), None)
     };
-    (state.fixture).record(Recorded::new(
-        route.operation,
-        &parts.method,
-        &parts.uri,
-        &body,
-    ));
+    (state.fixture).record(Recorded::new(operation, &parts.method, &parts.uri, &body));
     if let Some(failure) = unreadable {
-        return failure.into_response();
+        return Intercepted::Answered(failure.into_response());
     }
-    if let Some((status, retry_after, delay)) = state.fixture.take(route.operation) {
+    if let Some((status, retry_after, delay)) = state.fixture.take(operation) {
         tokio::time::sleep(delay).await;
-        return documented_error(route.spec, status, retry_after.unwrap_or(1));
+        let answer = documented_error(route.spec, status, retry_after.unwrap_or(1));
+        return Intercepted::Answered(answer);
     }
-    if let Some(response) = prefer_code(&parts.headers, route.spec) {
-        return response;
+    match prefer_code(&parts.headers, route.spec) {
+        Some(answer) => Intercepted::Answered(answer),
+        None => Intercepted::Continue(parts, body),
     }
-    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 /// The query string with `api_key`'s value replaced (the key never leaves the sandbox).

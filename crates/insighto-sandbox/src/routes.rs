@@ -1,11 +1,11 @@
 //! The HTTP surface: the two operations, the spec, and FastAPI-shaped errors.
 
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
     body::Body,
-    extract::{Extension, RawQuery, Request},
+    extract::{Extension, Request},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -13,6 +13,7 @@ use axum::{
 use serde_json::{Value, json};
 
 use crate::{
+    fixture::{self, Intercepted, Operation},
     spec::{Answer, spec},
     store::{Caller, Store, StoreError, Update},
     validate,
@@ -32,8 +33,11 @@ pub struct AppState {
 }
 
 /// The routes, built once: a sandbox's state reaches its handlers as a request
-/// extension ([`with_state`] for a router of one's own, [`WithState`] per request when
-/// serving), so that starting a sandbox builds no router (`cargo xtask bench`, section 6).
+/// extension ([`WithState`] when serving), so that starting a sandbox builds no router
+/// (`cargo xtask bench`, section 6). They have no middleware, whose boxed layers were a
+/// cold path through each of a test's requests: the fixture's part of a request is
+/// called by each operation's handler ([`crate::fixture::intercept`]), and the request
+/// id is added after the routes ([`WithState`], [`with_state`]).
 fn routes() -> Router {
     static ROUTES: std::sync::OnceLock<Router> = std::sync::OnceLock::new();
     ROUTES
@@ -48,21 +52,26 @@ fn routes() -> Router {
                     "/api/v1/openapi.json",
                     get(openapi_json).fallback(method_not_allowed),
                 )
-                .route_layer(axum::middleware::from_fn(crate::fixture::layer))
                 .fallback(not_found)
-                .layer(axum::middleware::from_fn(request_id))
         })
         .clone()
 }
 
-/// The router with `state` in every request.
+/// The router with `state` in every request: for embedding, or calling in-process
+/// (its routes keep their `MatchedPath` for the caller's own layers).
 pub fn with_state(state: AppState) -> Router {
-    routes().layer(Extension(state))
+    let with_request_id = |mut response: Response| async move {
+        add_request_id(&mut response);
+        response
+    };
+    routes()
+        .layer(axum::middleware::map_response(with_request_id))
+        .layer(Extension(state))
 }
 
-/// The router as a service that puts `state` in each request it is called with: what a
-/// served sandbox uses, since layering the router anew ([`with_state`]) costs each
-/// sandbox about 4 µs.
+/// The routes as a service that puts `state` in each request it is called with, and a
+/// fresh id in each response: what a served sandbox uses, since layering the routes anew
+/// ([`with_state`]) costs each sandbox about 4 µs.
 #[derive(Clone)]
 pub struct WithState {
     routes: Router,
@@ -77,26 +86,31 @@ impl WithState {
         }
     }
 
+    /// The answer to `request`.
     pub fn call<B>(
         &self,
         mut request: axum::http::Request<B>,
-    ) -> <Router as tower_service::Service<axum::http::Request<B>>>::Future
+    ) -> impl Future<Output = Response> + Send + 'static
     where
         B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
         request.extensions_mut().insert(self.state.clone());
-        tower_service::Service::call(&mut self.routes.clone(), request)
+        let answer = tower_service::Service::call(&mut self.routes.clone(), request);
+        async move {
+            let mut response = answer.await.unwrap_or_else(|never| match never {});
+            add_request_id(&mut response);
+            response
+        }
     }
 }
 
 /// The header that carries each response's id, as the usual FastAPI middleware names it.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
-/// Gives every response a fresh id, as services behind a request-id middleware do, so
-/// that clients can show it (`ResponseMeta::request_id` in the `insighto` crate).
-async fn request_id(request: Request, next: axum::middleware::Next) -> Response {
-    let mut response = next.run(request).await;
+/// Gives a response a fresh id, as services behind a request-id middleware do, so that
+/// clients can show it (`ResponseMeta::request_id` in the `insighto` crate).
+fn add_request_id(response: &mut Response) {
     // A v4 uuid from the thread's generator: `Uuid::new_v4` would ask the OS for
     // randomness (a system call) on every request.
     let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
@@ -105,7 +119,6 @@ async fn request_id(request: Request, next: axum::middleware::Next) -> Response 
     if let Ok(value) = header::HeaderValue::from_str(id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
-    response
 }
 
 /// An error answer: a status and FastAPI's `{"detail": ...}`.
@@ -180,13 +193,17 @@ fn envelope(message: &str, profile: &str) -> Response {
 }
 
 async fn get_user(
-    Extension(AppState { store, .. }): Extension<AppState>,
-    RawQuery(query): RawQuery,
+    Extension(state): Extension<AppState>,
+    request: Request,
 ) -> Result<Response, Failure> {
-    let key = api_key(query.as_deref());
+    let (parts, _) = match fixture::intercept(&state, Operation::GetUserProfile, request).await {
+        Intercepted::Answered(response) => return Ok(response),
+        Intercepted::Continue(parts, body) => (parts, body),
+    };
+    let key = api_key(parts.uri.query());
     let (_, profile) = authenticate(
         key.as_deref(),
-        |key| store.account_and_profile(key),
+        |key| state.store.account_and_profile(key),
         |(account, _)| account,
     )?;
     Ok(envelope("Data retrieved successfully", &profile))
@@ -196,20 +213,17 @@ async fn get_user(
 /// whoever sends it), then the key is checked, then the path and body are validated
 /// together; rights and the target are checked inside the write's transaction.
 async fn put_user(
-    Extension(AppState {
-        store,
-        body_timeout,
-        ..
-    }): Extension<AppState>,
-    RawQuery(query): RawQuery,
+    Extension(state): Extension<AppState>,
     request: Request,
 ) -> Result<Response, Failure> {
-    let raw_id = raw_user_id(request.uri().path());
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
+    let (parts, body) =
+        match fixture::intercept(&state, Operation::UpdateUserProfile, request).await {
+            Intercepted::Answered(response) => return Ok(response),
+            Intercepted::Continue(parts, body) => (parts, body),
+        };
+    let raw_id = raw_user_id(parts.uri.path());
+    let content_type = (parts.headers.get(header::CONTENT_TYPE))
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let body = read_body(request.into_body(), body_timeout).await?;
     let body = validate::read_body(content_type.as_deref(), &body).map_err(|e| match e {
         validate::BodyError::Syntax(issues) => unprocessable(&issues),
         validate::BodyError::Unparsable => detail(
@@ -218,8 +232,12 @@ async fn put_user(
         ),
     })?;
 
-    let key = api_key(query.as_deref());
-    authenticate(key.as_deref(), |key| store.caller(key), |caller| caller)?;
+    let key = api_key(parts.uri.query());
+    authenticate(
+        key.as_deref(),
+        |key| state.store.caller(key),
+        |caller| caller,
+    )?;
 
     // Like FastAPI, report the path and the body problems together.
     let mut issues = Vec::new();
@@ -234,7 +252,7 @@ async fn put_user(
     };
 
     let key = key.unwrap_or_default();
-    match store.update_as(&key, user_id, &changes)? {
+    match state.store.update_as(&key, user_id, &changes)? {
         Update::Done(profile) => Ok(envelope("Data updated successfully", &profile)),
         Update::UnknownKey => Err(invalid_key()),
         Update::Inactive => Err(inactive()),

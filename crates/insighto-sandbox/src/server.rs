@@ -142,6 +142,9 @@ pub async fn accept(
             Ok((stream, _)) => {
                 if let Some(serving) = serving() {
                     tokio::spawn(connection(stream, serving));
+                    // The connection first: its request may be there already, and the
+                    // next accept is most often a system call that finds nobody.
+                    tokio::task::yield_now().await;
                 }
             }
             Err(e) => {
@@ -170,7 +173,10 @@ pub async fn connection(stream: TcpStream, serving: Serving) {
     let io = TokioIo::new(conn::JsonErrors::new(stream));
     let connection = builder.serve_connection_with_upgrades(io, service);
     tokio::pin!(connection);
+    // The connection first: its request may be there already, and the other branches
+    // register a timer and a waiter, which can wait until it has been answered.
     tokio::select! {
+        biased;
         _ = connection.as_mut() => {}
         () = state.expired(serving.limits) => {}
         () = serving.stop.wait() => {
@@ -219,7 +225,7 @@ where
             return Box::pin(std::future::ready(Err(Stopped)));
         }
         let in_flight = self.conn.request();
-        let response = self.app.call(request);
+        let response = routes::WithState::call(&self.app, request);
         Box::pin(async move {
             let response = response.await;
             drop(in_flight);
@@ -228,7 +234,7 @@ where
             if store::dropped_in_memory() {
                 tokio::spawn(async { store::recycle_dropped() });
             }
-            response.map_err(|never| match never {})
+            Ok(response)
         })
     }
 }
