@@ -314,27 +314,59 @@ impl FaultHandle {
 struct Route {
     spec: insighto_spec::Operation<'static>,
     operation: Operation,
+    /// Its method, as a request names it (`GET`).
+    method: Method,
     /// Whether the operation takes a request body.
     has_body: bool,
 }
 
-impl Operation {
-    /// The operation as the spec describes it, from a table read from the spec once
-    /// rather than looked up in the document at each request.
-    fn route(self) -> Option<&'static Route> {
-        static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
-        let routes = ROUTES.get_or_init(|| {
-            (spec().model.operations().into_iter())
-                .filter_map(|spec| {
-                    Some(Route {
-                        operation: Operation::from_id(spec.id()?)?,
-                        has_body: spec.request_schema().is_some(),
-                        spec,
-                    })
+/// The operations as the spec describes them, read from the spec once rather than
+/// looked up in the document at each request.
+fn routes() -> &'static [Route] {
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    ROUTES.get_or_init(|| {
+        (spec().model.operations().into_iter())
+            .filter_map(|spec| {
+                Some(Route {
+                    operation: Operation::from_id(spec.id()?)?,
+                    method: Method::from_bytes(spec.method.to_ascii_uppercase().as_bytes()).ok()?,
+                    has_body: spec.request_schema().is_some(),
+                    spec,
                 })
-                .collect()
-        });
-        routes.iter().find(|r| r.operation == self)
+            })
+            .collect()
+    })
+}
+
+impl Operation {
+    fn route(self) -> Option<&'static Route> {
+        routes().iter().find(|r| r.operation == self)
+    }
+
+    /// The operation a request's path and method reach, by the spec's paths: a
+    /// templated segment (`{user_id}`) matches any segment but an empty one, as the
+    /// router's does.
+    pub(crate) fn at(path: &str, method: &Method) -> Option<Self> {
+        let reaches =
+            |route: &&Route| route.method == method && matches_template(route.spec.path, path);
+        routes().iter().find(reaches).map(|route| route.operation)
+    }
+}
+
+/// Whether `path` matches the path template `template`, segment by segment.
+fn matches_template(template: &str, path: &str) -> bool {
+    let (mut template, mut path) = (template.split('/'), path.split('/'));
+    loop {
+        match (template.next(), path.next()) {
+            (None, None) => return true,
+            (Some(expected), Some(found)) => {
+                let templated = expected.starts_with('{') && expected.ends_with('}');
+                if (templated && found.is_empty()) || (!templated && expected != found) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
     }
 }
 
@@ -353,12 +385,9 @@ pub enum Intercepted {
 pub async fn intercept(state: &AppState, operation: Operation, request: Request) -> Intercepted {
     let (parts, body) = request.into_parts();
     // A `HEAD` reaches the `GET` handler, but is not the operation.
-    let found = (operation.route()).filter(|route| {
-        route
-            .spec
-            .method
-            .eq_ignore_ascii_case(parts.method.as_str())
-    });
+    let found = operation
+        .route()
+        .filter(|route| route.method == parts.method);
     let Some(route) = found else {
         return Intercepted::Continue(parts, Bytes::new());
     };
