@@ -88,10 +88,7 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
         "insighto-cli",
     ]))?;
     if options.only == Some(Only::Fixture) {
-        report.add(
-            FIXTURE_HEADING,
-            fixture::fixture(root, options.rounds.min(3))?,
-        );
+        report.add(FIXTURE_HEADING, fixture::fixture(root, options.rounds)?);
         return report.finish(&out_dir);
     }
     let tools = bench_tools(root)?;
@@ -127,10 +124,7 @@ pub fn bench(root: &Path, options: &Options) -> Result<(), String> {
         "5. What a dependency costs (clean build of an application outside the workspace)",
         consumer_cost::build_cost(root, options.build_runs)?,
     );
-    report.add(
-        FIXTURE_HEADING,
-        fixture::fixture(root, options.rounds.min(3))?,
-    );
+    report.add(FIXTURE_HEADING, fixture::fixture(root, options.rounds)?);
     report.finish(&out_dir)
 }
 
