@@ -206,13 +206,19 @@ async fn conform(
     violations: Arc<Mutex<Vec<String>>>,
     checked: Arc<Mutex<usize>>,
 ) -> Response {
-    let method = req.method().as_str().to_ascii_lowercase();
+    // The spec's methods are lower-case names of the standard (upper-case) ones: `get`
+    // on the wire is another method, which no operation has.
+    let method = req.method().as_str();
+    let method =
+        (!method.bytes().any(|b| b.is_ascii_lowercase())).then(|| method.to_ascii_lowercase());
     let route = req
         .extensions()
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_owned());
     let response = next.run(req).await;
-    let Some(route) = route else { return response };
+    let (Some(route), Some(method)) = (route, method) else {
+        return response;
+    };
     let Some(op) = spec().operation_at(&route, &method) else {
         return response; // the spec document itself, or a method the spec lacks
     };

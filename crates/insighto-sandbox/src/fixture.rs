@@ -512,6 +512,13 @@ mod tests {
             let op = Operation::from_id(id).unwrap_or_else(|| panic!("no variant for {id}"));
             assert!(op.spec().is_some());
         }
+        // The update's handler validates the body that `intercept` read, which it reads
+        // only for an operation that the spec gives a body.
+        assert!(
+            Operation::UpdateUserProfile
+                .route()
+                .is_some_and(|r| r.has_body)
+        );
     }
 
     #[test]

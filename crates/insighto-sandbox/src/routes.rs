@@ -32,9 +32,9 @@ pub struct AppState {
     pub fixture: Arc<crate::fixture::Fixture>,
 }
 
-/// The routes, built once: a sandbox's state reaches its handlers as a request
-/// extension ([`WithState`] when serving), so that starting a sandbox builds no router
-/// (`cargo xtask bench`, section 6). They have no middleware, whose boxed layers were a
+/// The routes, built once: a sandbox's state reaches their handlers as a request
+/// extension, put there per request ([`WithState`], [`with_state`]), so that starting a
+/// sandbox builds no router (`cargo xtask bench`, section 6). They have no middleware, whose boxed layers were a
 /// cold path through each of a test's requests: the fixture's part of a request is
 /// called by each operation's handler ([`operation`]), and the request id is added
 /// after the routes ([`WithState`], [`with_state`]).
@@ -107,13 +107,22 @@ impl WithState {
         B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
-        let (state, mut routes) = (self.state.clone(), self.routes.clone());
+        /// Where a request goes.
+        enum Way {
+            /// Straight to the handler of one of the spec's operations.
+            Operation(Operation),
+            /// Through the routes (a clone, as calling them takes it mutably).
+            Routes(Router),
+        }
+        let way = match Operation::at(request.uri().path(), request.method()) {
+            Some(op) => Way::Operation(op),
+            None => Way::Routes(self.routes.clone()),
+        };
+        let state = self.state.clone();
         async move {
-            // The spec's operations straight to their handler; the rest through the routes.
-            let found = Operation::at(request.uri().path(), request.method());
-            let mut response = match found {
-                Some(op) => operation(state, op, request.map(Body::new)).await,
-                None => {
+            let mut response = match way {
+                Way::Operation(op) => operation(state, op, request.map(Body::new)).await,
+                Way::Routes(mut routes) => {
                     request.extensions_mut().insert(state);
                     let answer = tower_service::Service::call(&mut routes, request).await;
                     answer.unwrap_or_else(|never| match never {})
@@ -131,9 +140,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// Gives a response a fresh id, as services behind a request-id middleware do, so that
 /// clients can show it (`ResponseMeta::request_id` in the `insighto` crate).
 fn add_request_id(response: &mut Response) {
-    // A v4 uuid from the thread's generator: `Uuid::new_v4` would ask the OS for
-    // randomness (a system call) on every request.
-    let id = uuid::Builder::from_random_bytes(rand::random()).into_uuid();
+    let id = crate::store::new_uuid();
     let mut text = [0; uuid::fmt::Hyphenated::LENGTH];
     let id = id.hyphenated().encode_lower(&mut text);
     if let Ok(value) = header::HeaderValue::from_str(id) {
@@ -340,16 +347,18 @@ mod tests {
 
     use super::*;
 
-    /// A served sandbox sends the spec's operations straight to their handler
-    /// (`Operation::at`), bypassing the router that `Sandbox::router` gives: both must
-    /// reach the same operation for every request, or none.
+    /// A served sandbox ([`WithState`]) sends the spec's operations straight to their
+    /// handler (`Operation::at`), bypassing the routes that `Sandbox::router` gives: for
+    /// every request both reach the same operation (or none) and answer alike, each
+    /// with one `x-request-id`.
     #[tokio::test]
-    async fn the_direct_way_to_an_operation_agrees_with_the_router() {
+    async fn the_served_way_agrees_with_the_router() {
         let state = AppState {
             store: Arc::new(Store::open(None).unwrap()),
             body_timeout: BODY_TIMEOUT,
             fixture: Arc::default(),
         };
+        let key = state.store.ensure_demo().unwrap().api_key;
         let paths = [
             "/api/v1/user",
             "/api/v1/user/",
@@ -357,6 +366,7 @@ mod tests {
             "/api/v1/user/x",
             "/api/v1/user/x/",
             "/api/v1/user/x/y",
+            "/api/v1/user/x?y=1",
             "/api/v1/user/%2F",
             "/api/v1/user/%20",
             "/api/v1/user/{user_id}",
@@ -364,36 +374,62 @@ mod tests {
             "/api/v1/user/*",
             "/api/v1/user/..",
             "/api/v1/User",
+            "/api/v1/%75ser",
             "/api/v1//user",
             "//api/v1/user",
-            "/api/v1/user?api_key=x",
+            "http://sandbox.test/api/v1/user",
             "/api/v1/openapi.json",
             "/",
+            "*",
         ];
         let methods = [
-            "GET", "PUT", "HEAD", "POST", "DELETE", "OPTIONS", "get", "put",
+            "GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS", "get", "put", "Put",
         ];
+        let request = |method: &Method, path: &str| {
+            let uri = match path.split_once('?') {
+                Some((path, query)) => format!("{path}?{query}&api_key={key}"),
+                None if path != "*" => format!("{path}?api_key={key}"),
+                None => path.to_owned(),
+            };
+            Request::builder()
+                .method(method.clone())
+                .uri(uri)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"first_name": "Ada"}"#))
+                .unwrap()
+        };
+        // What a request reached (the operation it was recorded as) and its answer.
+        let answered = |response: Response| async {
+            let received = state.fixture.received();
+            state.fixture.clear_received();
+            let reached = received.first().map(|r| r.operation);
+            let ids = response.headers().get_all(REQUEST_ID_HEADER).iter().count();
+            let status = response.status();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await;
+            (reached, status, ids, body.unwrap())
+        };
         let mut reached = 0;
         for path in paths {
             for method in methods {
                 let method = Method::from_bytes(method.as_bytes()).unwrap();
-                let request = Request::builder()
-                    .method(method.clone())
-                    .uri(path)
-                    .body(Body::empty())
-                    .unwrap();
-                let before = state.fixture.received().len();
                 let mut router = with_state(state.clone());
-                let _ = tower_service::Service::call(&mut router, request).await;
-                let received = state.fixture.received();
-                let by_router = (received.len() > before).then(|| received[before].operation);
+                let by_router = tower_service::Service::call(&mut router, request(&method, path));
+                let by_router = answered(by_router.await.unwrap()).await;
+                let served = WithState::new(state.clone()).call(request(&method, path));
+                let served = answered(served.await).await;
+                assert_eq!(served, by_router, "{method} {path}");
+                assert_eq!(served.2, 1, "{method} {path}: one x-request-id");
                 let uri: axum::http::Uri = path.parse().unwrap();
-                let direct = Operation::at(uri.path(), &method);
-                assert_eq!(direct, by_router, "{method} {path}");
-                reached += usize::from(direct.is_some());
+                assert_eq!(
+                    Operation::at(uri.path(), &method),
+                    served.0,
+                    "{method} {path}"
+                );
+                reached += usize::from(served.0.is_some());
             }
         }
-        // `/api/v1/user` (and with a query) by GET; the seven with a `{user_id}` by PUT.
-        assert_eq!(reached, 2 + 7);
+        // `/api/v1/user` (also with its authority) by GET; the eight with a `{user_id}`
+        // by PUT.
+        assert_eq!(reached, 2 + 8);
     }
 }

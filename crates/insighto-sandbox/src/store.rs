@@ -468,7 +468,7 @@ pub fn recycle_dropped() {
 }
 
 /// Keeps an in-memory connection for the next store, emptied and with a new demo
-/// account; only if it empties cleanly (no transaction left open).
+/// account ([`renew`]); only if no transaction was left open and `renew` succeeds.
 fn recycle(mut conn: Connection) {
     let full = || crate::lock(&IDLE).len() >= IDLE_LIMIT;
     if full() || !conn.is_autocommit() {
@@ -537,9 +537,9 @@ fn demo_of(conn: &mut Connection) -> Result<Account, StoreError> {
 
 /// Inserts the demo account with a fresh key and id, and records its key.
 fn insert_demo(tx: &Connection) -> Result<String, StoreError> {
-    // Every demo profile is the same but for its id: written once, with the nil uuid
-    // standing for the id (no other value of it looks like a uuid), which saves a
-    // recycled store a third of its making of the demo account.
+    // Every demo profile is the same but for its id: its text is made once, with the nil
+    // uuid standing for the id (no other value of it looks like a uuid), rather than the
+    // profile built anew for each recycled store.
     static TEMPLATE: OnceLock<String> = OnceLock::new();
     let template = TEMPLATE.get_or_init(|| {
         let fields = json!({
@@ -549,10 +549,7 @@ fn insert_demo(tx: &Connection) -> Result<String, StoreError> {
         blank_profile(Uuid::nil(), fields).to_string()
     });
     let key = new_api_key();
-    // A v4 uuid from the thread's generator: `Uuid::new_v4` asks the OS (a system call).
-    let id = uuid::Builder::from_random_bytes(rand::random())
-        .into_uuid()
-        .to_string();
+    let id = new_uuid().to_string();
     let profile = template.replacen(&Uuid::nil().to_string(), &id, 1);
     insert_text(tx, &key, &id, &profile)?;
     tx.prepare_cached("INSERT INTO settings (name, value) VALUES ('demo_key', ?1)")?
@@ -696,6 +693,12 @@ fn blank_profile(id: Uuid, fields: Value) -> Value {
     }
     profile.insert("id".into(), json!(id.to_string()));
     Value::Object(profile)
+}
+
+/// A v4 uuid from the thread's generator: `Uuid::new_v4` asks the OS for randomness (a
+/// system call) each time, which a request or a recycled store would pay.
+pub(crate) fn new_uuid() -> Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// A key shaped like Insighto's: `in-` and 43 random letters and digits.
