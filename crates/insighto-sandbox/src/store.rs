@@ -100,6 +100,21 @@ pub struct Caller {
     pub is_active: bool,
 }
 
+impl Caller {
+    /// The caller's account, named by its first key, with all its `keys`.
+    fn account(&self, api_key: String, keys: Vec<Key>) -> Account {
+        let role = (keys.iter().find(|k| k.api_key == api_key)).map_or(Role::ReadOnly, |k| k.role);
+        Account {
+            api_key,
+            role,
+            keys,
+            user_id: self.user_id,
+            is_superuser: self.is_superuser,
+            is_active: self.is_active,
+        }
+    }
+}
+
 /// Why an account could not be added (storage failures aside).
 #[derive(Debug)]
 pub enum Conflict {
@@ -470,8 +485,7 @@ pub fn recycle_dropped() {
 /// Keeps an in-memory connection for the next store, emptied and with a new demo
 /// account ([`renew`]); only if no transaction was left open and `renew` succeeds.
 fn recycle(mut conn: Connection) {
-    let full = || crate::lock(&IDLE).len() >= IDLE_LIMIT;
-    if full() || !conn.is_autocommit() {
+    if crate::lock(&IDLE).len() >= IDLE_LIMIT || !conn.is_autocommit() {
         return;
     }
     let Ok((demo, answer)) = renew(&mut conn) else {
@@ -506,18 +520,11 @@ fn renew(conn: &mut Connection) -> Result<(Account, Answer), StoreError> {
     tx.commit()?;
     let (caller, profile) =
         answer_of(conn, &key)?.ok_or_else(|| StoreError("the demo key has no account".into()))?;
-    let account = Account {
-        keys: vec![Key {
-            api_key: key.clone(),
-            role: caller.role,
-        }],
-        api_key: key,
+    let keys = vec![Key {
+        api_key: key.clone(),
         role: caller.role,
-        user_id: caller.user_id,
-        is_superuser: caller.is_superuser,
-        is_active: caller.is_active,
-    };
-    Ok((account, (caller, profile)))
+    }];
+    Ok((caller.account(key, keys), (caller, profile)))
 }
 
 /// The demo account, created with a fresh key the first time.
@@ -575,18 +582,7 @@ fn account_of(conn: &Connection, api_key: &str) -> Result<Option<Account>, Store
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let role = keys
-        .iter()
-        .find(|k| k.api_key == first)
-        .map_or(Role::ReadOnly, |k| k.role);
-    Ok(Some(Account {
-        api_key: first,
-        role,
-        keys,
-        user_id: caller.user_id,
-        is_superuser: caller.is_superuser,
-        is_active: caller.is_active,
-    }))
+    Ok(Some(caller.account(first, keys)))
 }
 
 /// The account a key belongs to and its profile as stored, in one query.
